@@ -1,0 +1,165 @@
+package dev.duet.protocol;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import java.lang.reflect.RecordComponent;
+import java.util.Map;
+
+/**
+ * The one JSON codec of protocol v1. Thread-safe and stateless.
+ *
+ * <p>Decoding ignores unknown fields, refuses unknown types ({@link ErrorCode#UNKNOWN_TYPE}) and
+ * messages lacking a required field or carrying a mistyped one ({@link ErrorCode#BAD_REQUEST}).
+ */
+public final class Codec {
+  /** Protocol version announced in {@code welcome}. */
+  public static final int PROTOCOL_VERSION = 1;
+
+  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+  private static final Gson WRITER =
+      new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+
+  private Codec() {}
+
+  /** Decodes one client message. */
+  public static ClientMessage decodeClient(String json) {
+    JsonObject obj = parseObject(json);
+    String id = idOf(obj);
+    String type = typeOf(obj, id);
+    ClientType t =
+        ClientType.ofWire(type)
+            .orElseThrow(
+                () ->
+                    new ProtocolException(
+                        ErrorCode.UNKNOWN_TYPE, "unknown message type '" + type + "'", id));
+    return read(obj, t.type(), id);
+  }
+
+  /** Decodes one client message from an already parsed JSON object (HTTP batch bodies). */
+  public static ClientMessage decodeClient(JsonElement element) {
+    if (!element.isJsonObject()) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "a message must be a JSON object", null);
+    }
+    return decodeClient(element.toString());
+  }
+
+  /** Decodes one server message with its sequence number (for clients and tests). */
+  public static Sequenced decodeServer(String json) {
+    JsonObject obj = parseObject(json);
+    String type = typeOf(obj, null);
+    ServerType t =
+        ServerType.ofWire(type)
+            .orElseThrow(
+                () ->
+                    new ProtocolException(
+                        ErrorCode.UNKNOWN_TYPE, "unknown message type '" + type + "'", null));
+    long seq = obj.has("seq") && !obj.get("seq").isJsonNull() ? obj.get("seq").getAsLong() : 0;
+    return new Sequenced(seq, read(obj, t.type(), null));
+  }
+
+  /** Encodes a server message with its sequence number; {@code seq <= 0} leaves it out. */
+  public static String encode(long seq, ServerMessage message) {
+    JsonObject out = new JsonObject();
+    out.add("type", new JsonPrimitive(ServerType.of(message).wire()));
+    copyFields(message, out);
+    if (message instanceof ServerMessage.IceCandidate c && c.candidate() == null) {
+      out.add("candidate", JsonNull.INSTANCE);
+    }
+    if (seq > 0) {
+      out.add("seq", new JsonPrimitive(seq));
+    }
+    return WRITER.toJson(out);
+  }
+
+  /** Encodes a client message (for Java clients and tests). */
+  public static String encode(ClientMessage message) {
+    JsonObject out = new JsonObject();
+    out.add("type", new JsonPrimitive(ClientType.of(message).wire()));
+    copyFields(message, out);
+    if (message instanceof ClientMessage.IceCandidate c && c.candidate() == null) {
+      out.add("candidate", JsonNull.INSTANCE);
+    }
+    return WRITER.toJson(out);
+  }
+
+  private static void copyFields(Message message, JsonObject out) {
+    JsonObject fields = GSON.toJsonTree(message).getAsJsonObject();
+    for (Map.Entry<String, JsonElement> e : fields.entrySet()) {
+      out.add(e.getKey(), e.getValue());
+    }
+  }
+
+  private static JsonObject parseObject(String json) {
+    JsonElement element;
+    try {
+      element = JsonParser.parseString(json);
+    } catch (JsonParseException | IllegalStateException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "malformed JSON", null);
+    }
+    if (!element.isJsonObject()) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "a message must be a JSON object", null);
+    }
+    return element.getAsJsonObject();
+  }
+
+  private static String idOf(JsonObject obj) {
+    JsonElement id = obj.get("id");
+    if (id == null || id.isJsonNull()) {
+      return null;
+    }
+    if (!id.isJsonPrimitive()) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "'id' must be a string", null);
+    }
+    return id.getAsString();
+  }
+
+  private static String typeOf(JsonObject obj, String id) {
+    JsonElement type = obj.get("type");
+    if (type == null || !type.isJsonPrimitive() || !type.getAsJsonPrimitive().isString()) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "missing field 'type'", id);
+    }
+    return type.getAsString();
+  }
+
+  private static <T> T read(JsonObject obj, Class<T> type, String id) {
+    T value;
+    try {
+      value = GSON.fromJson(obj, type);
+    } catch (JsonParseException | IllegalArgumentException | IllegalStateException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "a field has the wrong type", id);
+    }
+    requireFields(value, id);
+    return value;
+  }
+
+  private static void requireFields(Object value, String id) {
+    RecordComponent[] components = value.getClass().getRecordComponents();
+    if (components == null) {
+      return;
+    }
+    for (RecordComponent c : components) {
+      if (c.isAnnotationPresent(Opt.class)) {
+        continue;
+      }
+      Object v;
+      try {
+        v = c.getAccessor().invoke(value);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      if (v == null) {
+        throw new ProtocolException(
+            ErrorCode.BAD_REQUEST, "missing field '" + c.getName() + "'", id);
+      }
+      if (v instanceof Record nested) {
+        requireFields(nested, id);
+      }
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package dev.duet.protocol;
+
+import java.util.Locale;
+
+/** Why a call ended: both parties and the call record get the same reason. */
+public enum EndReason {
+  /** A party hung up an accepted call. */
+  HANGUP,
+  /** The caller hung up before the call was accepted. */
+  CANCELLED,
+  /** The callee declined. */
+  REJECTED,
+  /** The callee was already in a call. */
+  BUSY,
+  /** Nobody answered within the ring timeout. */
+  TIMEOUT,
+  /** Sent to the callee's other devices when one device accepted. */
+  ANSWERED_ELSEWHERE,
+  /** Sent to the callee's other devices when one device declined. */
+  DECLINED_ELSEWHERE,
+  /** Both parties called each other at once; this call lost (the lesser callId survives). */
+  GLARE,
+  /** Media could not be connected, even through the relay. */
+  ICE_FAILED,
+  /** The media relay failed. */
+  MEDIA_FAILED,
+  /** A party's connection was gone for longer than the resume grace period. */
+  CONNECTION_LOST,
+  /** The server shut down. */
+  SERVER_SHUTDOWN;
+
+  /** The wire form, e.g. {@code answered_elsewhere}. */
+  public String wire() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}
