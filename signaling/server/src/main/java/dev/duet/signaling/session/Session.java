@@ -1,0 +1,214 @@
+package dev.duet.signaling.session;
+
+import dev.duet.protocol.Codec;
+import dev.duet.protocol.ServerMessage;
+import dev.duet.signaling.auth.Principal;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A logged-in client's session: an ordered outbox of numbered server messages that stays until
+ * the client acknowledges them, and the link (transport connection) currently attached, if any.
+ *
+ * <p>Messages get seq 1, 2, 3, ... in the order they are enqueued. A client acks cumulatively;
+ * acked frames leave the outbox. When a link attaches with {@code lastSeq = n}, everything after n
+ * is sent again, in order: that is how a dropped client resumes without loss or duplicates.
+ *
+ * <p>Threading: every method is safe to call from any thread; state is guarded by the session's
+ * monitor, held only for in-memory work. {@link Link#wake()} is called after the monitor is
+ * released.
+ */
+public final class Session {
+  private final String id;
+  private final Principal principal;
+  private final int maxOutbox;
+  private final Deque<Frame> outbox = new ArrayDeque<>();
+  private long lastSeq;
+  private long sentUpTo;
+  private String resumeToken;
+  private Link link;
+  private Instant detachedAt;
+  private boolean ended;
+
+  Session(String id, Principal principal, String resumeToken, int maxOutbox, Instant now) {
+    this.id = id;
+    this.principal = principal;
+    this.resumeToken = resumeToken;
+    this.maxOutbox = maxOutbox;
+    this.detachedAt = now;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String user() {
+    return principal.user();
+  }
+
+  public Principal principal() {
+    return principal;
+  }
+
+  public synchronized String resumeToken() {
+    return resumeToken;
+  }
+
+  synchronized void rotateResumeToken(String token) {
+    this.resumeToken = token;
+  }
+
+  /**
+   * Appends a message to the outbox and wakes the link.
+   *
+   * @return false when the outbox is full (the session must end) or the session has ended
+   */
+  public boolean enqueue(ServerMessage message) {
+    return enqueue(message, 0);
+  }
+
+  /** As {@link #enqueue(ServerMessage)}, for a frame that delivers stored chat message. */
+  public boolean enqueue(ServerMessage message, long chatMsgId) {
+    Link toWake;
+    synchronized (this) {
+      if (ended) {
+        return false;
+      }
+      if (outbox.size() >= maxOutbox) {
+        return false;
+      }
+      long seq = ++lastSeq;
+      outbox.addLast(new Frame(seq, Codec.encode(seq, message), chatMsgId));
+      toWake = link;
+    }
+    if (toWake != null) {
+      toWake.wake();
+    }
+    return true;
+  }
+
+  /**
+   * Cumulative acknowledgement. Acks beyond the last sent seq are clamped.
+   *
+   * @return the frames that left the outbox (for delivery receipts)
+   */
+  public List<Frame> ack(long seq) {
+    synchronized (this) {
+      List<Frame> acked = new ArrayList<>();
+      while (!outbox.isEmpty() && outbox.peekFirst().seq() <= seq) {
+        acked.add(outbox.pollFirst());
+      }
+      return acked;
+    }
+  }
+
+  /**
+   * Attaches a link, replacing the one attached (returned, for the caller to close). The link is
+   * sent every frame after {@code lastSeq}; frames up to {@code lastSeq} count as acked.
+   */
+  public Attached attach(Link newLink, long lastSeqSeen) {
+    Link old;
+    List<Frame> acked;
+    synchronized (this) {
+      acked = ack(lastSeqSeen);
+      old = link == newLink ? null : link;
+      link = newLink;
+      detachedAt = null;
+      sentUpTo = Math.max(0, Math.min(lastSeqSeen, lastSeq));
+      if (!outbox.isEmpty()) {
+        sentUpTo = Math.min(sentUpTo, outbox.peekFirst().seq() - 1);
+      }
+    }
+    newLink.wake();
+    return new Attached(Optional.ofNullable(old), acked);
+  }
+
+  /** The result of {@link #attach}: the link it replaced and the frames it acked. */
+  public record Attached(Optional<Link> replaced, List<Frame> acked) {}
+
+  /**
+   * Detaches {@code from} if it is the attached link; the session then waits for a resume.
+   *
+   * @return true when {@code from} was attached
+   */
+  public boolean detach(Link from, Instant now) {
+    synchronized (this) {
+      if (link != from) {
+        return false;
+      }
+      link = null;
+      detachedAt = now;
+      return true;
+    }
+  }
+
+  /** The next frame the link should send, or empty when it is up to date or not attached. */
+  public Optional<Frame> nextFrame(Link by) {
+    synchronized (this) {
+      if (link != by) {
+        return Optional.empty();
+      }
+      for (Frame f : outbox) {
+        if (f.seq() > sentUpTo) {
+          sentUpTo = f.seq();
+          return Optional.of(f);
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** Every frame after {@code after} still in the outbox (polling transports). */
+  public List<Frame> framesAfter(Link by, long after) {
+    synchronized (this) {
+      List<Frame> out = new ArrayList<>();
+      if (link != by) {
+        return out;
+      }
+      for (Frame f : outbox) {
+        if (f.seq() > after) {
+          out.add(f);
+          sentUpTo = Math.max(sentUpTo, f.seq());
+        }
+      }
+      return out;
+    }
+  }
+
+  /** The attached link, if any. */
+  public synchronized Optional<Link> link() {
+    return Optional.ofNullable(link);
+  }
+
+  /** When the session lost its link, or empty while attached. */
+  public synchronized Optional<Instant> detachedSince() {
+    return Optional.ofNullable(detachedAt);
+  }
+
+  /** The highest seq given so far. */
+  public synchronized long lastSeq() {
+    return lastSeq;
+  }
+
+  /** Frames not yet acked. */
+  public synchronized int pending() {
+    return outbox.size();
+  }
+
+  /** Marks the session ended and returns the link to close, if any. */
+  synchronized Optional<Link> end() {
+    ended = true;
+    Link l = link;
+    link = null;
+    outbox.clear();
+    return Optional.ofNullable(l);
+  }
+
+  public synchronized boolean ended() {
+    return ended;
+  }
+}
