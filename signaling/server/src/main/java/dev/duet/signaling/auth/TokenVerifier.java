@@ -51,9 +51,7 @@ public final class TokenVerifier {
     return new TokenVerifier(build(key, issuer, audience, clock), "HS256");
   }
 
-  /**
-   * RS256 or ES256 with a PEM (or base64 DER) X.509 public key; the algorithm follows the key.
-   */
+  /** RS256 or ES256 with a PEM (or base64 DER) X.509 public key; the algorithm follows the key. */
   public static TokenVerifier publicKey(
       String pem, Optional<String> issuer, Optional<String> audience, Clock clock) {
     byte[] der = decodePem(pem);
@@ -76,9 +74,7 @@ public final class TokenVerifier {
   private static JwtParser build(
       Key key, Optional<String> issuer, Optional<String> audience, Clock clock) {
     JwtParserBuilder b =
-        Jwts.parser()
-            .clock(() -> Date.from(clock.instant()))
-            .clockSkewSeconds(SKEW.toSeconds());
+        Jwts.parser().clock(() -> Date.from(clock.instant())).clockSkewSeconds(SKEW.toSeconds());
     if (key instanceof SecretKey sk) {
       b.verifyWith(sk);
     } else {

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A logged-in client's session: an ordered outbox of numbered server messages that stays until
- * the client acknowledges them, and the link (transport connection) currently attached, if any.
+ * A logged-in client's session: an ordered outbox of numbered server messages that stays until the
+ * client acknowledges them, and the link (transport connection) currently attached, if any.
  *
  * <p>Messages get seq 1, 2, 3, ... in the order they are enqueued. A client acks cumulatively;
  * acked frames leave the outbox. When a link attaches with {@code lastSeq = n}, everything after n

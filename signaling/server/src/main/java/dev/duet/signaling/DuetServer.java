@@ -1,0 +1,233 @@
+package dev.duet.signaling;
+
+import dev.duet.signaling.auth.TokenIssuer;
+import dev.duet.signaling.auth.TokenVerifier;
+import dev.duet.signaling.call.CallBook;
+import dev.duet.signaling.call.CallPolicy;
+import dev.duet.signaling.http.ApiHandler;
+import dev.duet.signaling.http.Authenticator;
+import dev.duet.signaling.http.WebSocketGate;
+import dev.duet.signaling.session.LocalRouter;
+import dev.duet.signaling.session.LocalSessions;
+import dev.duet.signaling.transport.WebSocketEndpoint;
+import dev.duet.signaling.turn.TurnCredentials;
+import dev.duet.store.Database;
+import dev.duet.store.DatabaseConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Optional;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ResourceHandler;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Duet's signaling server: one factory used by {@code main} (fixed port) and by tests (port 0). */
+public final class DuetServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DuetServer.class);
+
+  private final Config config;
+  private final Server server;
+  private final ServerConnector connector;
+  private final Switchboard switchboard;
+  private final Database db;
+  private final Optional<TokenIssuer> devTokens;
+
+  private DuetServer(
+      Config config,
+      Server server,
+      ServerConnector connector,
+      Switchboard switchboard,
+      Database db,
+      Optional<TokenIssuer> devTokens) {
+    this.config = config;
+    this.server = server;
+    this.connector = connector;
+    this.switchboard = switchboard;
+    this.db = db;
+    this.devTokens = devTokens;
+  }
+
+  /** Builds (does not start) a server from configuration. */
+  public static DuetServer newServer(Config config) {
+    return newServer(config, Clock.systemUTC());
+  }
+
+  public static DuetServer newServer(Config config, Clock clock) {
+    byte[] secret = null;
+    TokenVerifier verifier;
+    if (config.jwtPublicKey().isPresent()) {
+      verifier =
+          TokenVerifier.publicKey(
+              config.jwtPublicKey().get(), config.jwtIssuer(), config.jwtAudience(), clock);
+    } else {
+      secret = jwtSecret(config);
+      verifier = TokenVerifier.hs256(secret, config.jwtIssuer(), config.jwtAudience(), clock);
+    }
+    Optional<TokenIssuer> devTokens =
+        config.demo() && secret != null
+            ? Optional.of(new TokenIssuer(secret, config.jwtIssuer(), config.jwtAudience(), clock))
+            : Optional.empty();
+
+    Database db =
+        Database.open(
+            config.dbUrl().isPresent()
+                ? new DatabaseConfig(
+                    config.dbUrl().get(),
+                    config.dbUser().orElse(null),
+                    config.dbPassword().orElse(null),
+                    10)
+                : DatabaseConfig.h2(config.dataDir()));
+    TurnCredentials turn =
+        new TurnCredentials(config.turnUrls(), config.turnSecret(), config.turnTtl(), clock);
+    Metrics metrics = new Metrics();
+    LocalSessions sessions = new LocalSessions(clock, config.outboxSize());
+    CallBook calls =
+        new CallBook(
+            clock,
+            new CallPolicy(config.ringTimeout(), true, config.recordAll(), config.forceRelay()));
+    Switchboard switchboard =
+        new Switchboard(
+            config,
+            clock,
+            calls,
+            sessions,
+            overflow -> new LocalRouter(sessions, overflow),
+            db.messages(),
+            db.calls(),
+            turn,
+            metrics);
+
+    QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+    threads.setName("duet-http");
+    Server server = new Server(threads);
+    ServerConnector connector = new ServerConnector(server, 1, 1);
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    server.addConnector(connector);
+    server.setStopTimeout(5000);
+
+    Authenticator auth = new Authenticator(verifier, config.allowedOrigins());
+    var upgrade = WebSocketEndpoint.create(server, config, switchboard, metrics);
+    ApiHandler api = new ApiHandler(config, auth, switchboard, turn, db, devTokens);
+    Handler.Sequence rest = new Handler.Sequence(api);
+    webRoot(config).ifPresent(root -> rest.addHandler(staticFiles(root)));
+    upgrade.setHandler(rest);
+    server.setHandler(new WebSocketGate(auth, upgrade));
+    return new DuetServer(config, server, connector, switchboard, db, devTokens);
+  }
+
+  private static Handler staticFiles(Path root) {
+    ResourceHandler files = new ResourceHandler();
+    files.setBaseResource(ResourceFactory.of(files).newResource(root));
+    files.setDirAllowed(false);
+    files.setWelcomeFiles("index.html");
+    return files;
+  }
+
+  private static Optional<Path> webRoot(Config config) {
+    if (config.webRoot().isPresent()) {
+      return config.webRoot();
+    }
+    Path dev = Path.of("web-demo", "src", "main", "webapp");
+    return Files.isDirectory(dev) ? Optional.of(dev.toAbsolutePath()) : Optional.empty();
+  }
+
+  /**
+   * The HS256 secret: DUET_JWT_SECRET, or in demo mode one generated once and kept in the data
+   * folder. Outside demo mode a missing secret is a start-up error.
+   */
+  private static byte[] jwtSecret(Config config) {
+    if (config.jwtSecret().isPresent()) {
+      String s = config.jwtSecret().get();
+      return s.startsWith("base64:")
+          ? Base64.getDecoder().decode(s.substring(7))
+          : s.getBytes(StandardCharsets.UTF_8);
+    }
+    if (!config.demo()) {
+      throw new IllegalStateException(
+          "set DUET_JWT_SECRET (>= 32 bytes) or DUET_JWT_PUBLIC_KEY, or DUET_DEMO=true for a demo");
+    }
+    Path file = config.dataDir().resolve("jwt-secret");
+    try {
+      Files.createDirectories(config.dataDir());
+      if (!Files.exists(file)) {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        Files.writeString(file, Base64.getEncoder().encodeToString(b));
+        try {
+          Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+          // not a POSIX file system
+        }
+      }
+      LOG.warn(
+          "DEMO MODE: development tokens are enabled at POST /api/dev/token and the JWT secret is"
+              + " a random one kept in {}. Do not use demo mode in production.",
+          file.toAbsolutePath());
+      return Base64.getDecoder().decode(Files.readString(file).trim());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot keep the demo JWT secret in " + file, e);
+    }
+  }
+
+  public DuetServer start() {
+    try {
+      server.start();
+    } catch (Exception e) {
+      close();
+      throw new IllegalStateException(
+          "could not start on " + config.host() + ":" + config.port(), e);
+    }
+    LOG.info("Duet listening on {} ({})", uri(), config);
+    return this;
+  }
+
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** {@code http://host:port} */
+  public URI uri() {
+    return URI.create("http://" + config.host() + ":" + port());
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /** The development token issuer (demo mode only). */
+  public Optional<TokenIssuer> devTokens() {
+    return devTokens;
+  }
+
+  public Switchboard switchboard() {
+    return switchboard;
+  }
+
+  public Database database() {
+    return db;
+  }
+
+  /** Ends calls with server_shutdown, stops Jetty, closes the database. */
+  @Override
+  public void close() {
+    switchboard.close();
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn("error stopping the server", e);
+    }
+    db.close();
+  }
+}

@@ -1,0 +1,570 @@
+package dev.duet.signaling;
+
+import dev.duet.protocol.ClientMessage;
+import dev.duet.protocol.ClientType;
+import dev.duet.protocol.CloseCode;
+import dev.duet.protocol.Codec;
+import dev.duet.protocol.ErrorCode;
+import dev.duet.protocol.Limits;
+import dev.duet.protocol.ProtocolException;
+import dev.duet.protocol.ServerMessage;
+import dev.duet.signaling.auth.Principal;
+import dev.duet.signaling.call.Call;
+import dev.duet.signaling.call.CallBook;
+import dev.duet.signaling.call.Outgoing;
+import dev.duet.signaling.call.Party;
+import dev.duet.signaling.call.Transition;
+import dev.duet.signaling.session.Frame;
+import dev.duet.signaling.session.Link;
+import dev.duet.signaling.session.RateLimit;
+import dev.duet.signaling.session.Router;
+import dev.duet.signaling.session.Session;
+import dev.duet.signaling.session.SessionStore;
+import dev.duet.signaling.turn.TurnCredentials;
+import dev.duet.store.CallRecord;
+import dev.duet.store.CallStore;
+import dev.duet.store.MessageStore;
+import dev.duet.store.StoredMessage;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shell around the pure call logic: takes decoded client messages from any transport, feeds
+ * call events to the {@link CallBook}, stores chat, and routes what results to sessions.
+ *
+ * <p>Threading rules:
+ *
+ * <ul>
+ *   <li>All call events run on one thread, the <em>call loop</em>: the CallBook is never touched
+ *       elsewhere. The loop only computes and enqueues; it never blocks on I/O.
+ *   <li>All database work runs on one <em>store thread</em>, in submission order, so a user's chat
+ *       messages are stored and delivered in the order they were sent.
+ *   <li>Transport threads decode, rate-limit and hand over; acks and pings are answered inline
+ *       (they touch only the sender's session).
+ *   <li>Sending never happens under a lock: sessions enqueue, links pull.
+ * </ul>
+ */
+public final class Switchboard implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Switchboard.class);
+  private static final int OFFLINE_BATCH = 1000;
+  private static final int PRESENCE_FANOUT = 100;
+
+  private final Config config;
+  private final Clock clock;
+  private final CallBook calls;
+  private final SessionStore sessions;
+  private final Router router;
+  private final MessageStore messages;
+  private final CallStore callStore;
+  private final TurnCredentials turn;
+  private final Metrics metrics;
+  private final ScheduledExecutorService loop;
+  private final ExecutorService store;
+  private final Map<String, RateLimit> messageRates = new ConcurrentHashMap<>();
+  private final Map<String, RateLimit> chatRates = new ConcurrentHashMap<>();
+
+  public Switchboard(
+      Config config,
+      Clock clock,
+      CallBook calls,
+      SessionStore sessions,
+      java.util.function.Function<java.util.function.Consumer<Session>, Router> routerFactory,
+      MessageStore messages,
+      CallStore callStore,
+      TurnCredentials turn,
+      Metrics metrics) {
+    this.config = config;
+    this.clock = clock;
+    this.calls = calls;
+    this.sessions = sessions;
+    this.messages = messages;
+    this.callStore = callStore;
+    this.turn = turn;
+    this.metrics = metrics;
+    this.router = routerFactory.apply(this::overflowed);
+    this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "duet-call-loop"));
+    this.store = Executors.newSingleThreadExecutor(r -> daemon(r, "duet-store"));
+    long tick = Math.max(50, Math.min(1000, config.ringTimeout().toMillis() / 10));
+    loop.scheduleWithFixedDelay(() -> apply(calls.tick()), tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** The result of connecting: the session and the welcome to send before anything else. */
+  public record Connected(Session session, String welcomeJson, boolean resumed) {}
+
+  /**
+   * Attaches a new transport connection: resumes the session a valid resume token names (every
+   * frame after {@code lastSeq} is then sent again), or opens a fresh one.
+   */
+  public Connected connect(
+      Principal principal, Optional<String> resumeToken, long lastSeq, Link link) {
+    Optional<Session> resumed = resumeToken.flatMap(t -> sessions.resume(t, principal.user()));
+    Session session = resumed.orElseGet(() -> sessions.create(principal));
+    boolean fresh = resumed.isEmpty();
+    boolean firstOfUser = fresh && sessions.ofUser(principal.user()).size() == 1;
+    messageRates.computeIfAbsent(
+        session.id(), id -> new RateLimit(config.messagesPerSecond(), System.nanoTime()));
+    String welcome = Codec.encode(0, welcome(session, !fresh));
+    Session.Attached attached = session.attach(link, fresh ? 0 : lastSeq);
+    attached.replaced().ifPresent(old -> old.close(CloseCode.REPLACED, "resumed elsewhere"));
+    delivered(attached.acked());
+    if (fresh) {
+      loop.execute(
+          () -> {
+            for (ServerMessage m : calls.ringingFor(principal.user())) {
+              send(session, m);
+            }
+          });
+      store.execute(() -> deliverStored(session));
+      if (firstOfUser) {
+        announcePresence(principal.user(), true);
+      }
+    }
+    LOG.info(
+        "session {} user={} {} via {}",
+        session.id(),
+        principal.user(),
+        fresh ? "opened" : "resumed",
+        link.transport());
+    return new Connected(session, welcome, !fresh);
+  }
+
+  private ServerMessage.Welcome welcome(Session session, boolean resumed) {
+    return new ServerMessage.Welcome(
+        session.id(),
+        session.resumeToken(),
+        session.user(),
+        Codec.PROTOCOL_VERSION,
+        resumed,
+        config.heartbeat().toMillis(),
+        config.resumeGrace().toMillis(),
+        turn.iceServers(session.user()),
+        new Limits(
+            config.maxMessageBytes(),
+            config.maxChatBytes(),
+            config.messagesPerSecond(),
+            config.outboxSize()));
+  }
+
+  /** A link went away: the session waits {@code resumeGrace} for a resume, then ends. */
+  public void disconnected(Session session, Link link) {
+    Instant now = clock.instant();
+    if (!session.detach(link, now) || loop.isShutdown()) {
+      return;
+    }
+    loop.schedule(
+        () -> {
+          Optional<Instant> since = session.detachedSince();
+          if (since.isPresent()
+              && !session.ended()
+              && !clock.instant().isBefore(since.get().plus(config.resumeGrace()))) {
+            end(session, "grace expired");
+          } else if (since.isPresent() && !session.ended()) {
+            disconnectedLater(session);
+          }
+        },
+        config.resumeGrace().toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void disconnectedLater(Session session) {
+    Instant since = session.detachedSince().orElse(clock.instant());
+    long wait = Math.max(1, since.plus(config.resumeGrace()).toEpochMilli() - clock.millis());
+    loop.schedule(
+        () -> {
+          if (session.detachedSince().isPresent() && !session.ended()) {
+            end(session, "grace expired");
+          }
+        },
+        wait,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Ends a session for good: its calls end with connection_lost. Runs on the call loop. */
+  private void end(Session session, String why) {
+    if (session.ended()) {
+      return;
+    }
+    sessions.remove(session);
+    messageRates.remove(session.id());
+    LOG.info("session {} user={} ended: {}", session.id(), session.user(), why);
+    apply(calls.sessionGone(new Party(session.user(), session.id())));
+    if (!sessions.online(session.user())) {
+      announcePresence(session.user(), false);
+    }
+  }
+
+  private void overflowed(Session session) {
+    LOG.warn("session {} outbox overflow: closing", session.id());
+    session.link().ifPresent(l -> l.close(CloseCode.OUTBOX_OVERFLOW, "outbox overflow"));
+    loop.execute(() -> end(session, "outbox overflow"));
+  }
+
+  /** One text message from a client. Never throws: mistakes become error replies. */
+  public void onText(Session session, String text) {
+    metrics.messageIn();
+    if (session.ended()) {
+      return;
+    }
+    RateLimit rate = messageRates.get(session.id());
+    if (rate != null && !rate.tryAcquire(System.nanoTime())) {
+      replyError(session, ErrorCode.RATE_LIMITED, "too many messages; slow down", null);
+      return;
+    }
+    ClientMessage message;
+    try {
+      message = Codec.decodeClient(text);
+    } catch (ProtocolException e) {
+      replyError(session, e.code(), e.getMessage(), e.re());
+      return;
+    }
+    try {
+      dispatch(session, message);
+    } catch (RuntimeException e) {
+      LOG.error(
+          "failed to handle {} from session {}", ClientType.of(message).wire(), session.id(), e);
+      replyError(session, ErrorCode.INTERNAL, "internal error", message.id());
+    }
+  }
+
+  /** A message already decoded (HTTP transports decode batches themselves). */
+  public void onMessage(Session session, ClientMessage message) {
+    dispatch(session, message);
+  }
+
+  private void dispatch(Session session, ClientMessage m) {
+    Party me = new Party(session.user(), session.id());
+    switch (ClientType.of(m)) {
+      case ACK -> delivered(session.ack(((ClientMessage.Ack) m).seq()));
+      case PING -> send(session, new ServerMessage.Pong(m.id()));
+      case CALL_INVITE -> {
+        var c = (ClientMessage.CallInvite) m;
+        onLoop(() -> calls.invite(me, c.callId(), c.to(), Boolean.TRUE.equals(c.record()), c.id()));
+      }
+      case CALL_RINGING -> {
+        var c = (ClientMessage.CallRinging) m;
+        onLoop(() -> calls.ringing(me, c.callId(), c.id()));
+      }
+      case CALL_ACCEPT -> {
+        var c = (ClientMessage.CallAccept) m;
+        onLoop(() -> calls.accept(me, c.callId(), c.id()));
+      }
+      case CALL_REJECT -> {
+        var c = (ClientMessage.CallReject) m;
+        onLoop(() -> calls.reject(me, c.callId(), c.id()));
+      }
+      case CALL_HANGUP -> {
+        var c = (ClientMessage.CallHangup) m;
+        onLoop(() -> calls.hangup(me, c.callId(), c.id()));
+      }
+      case SDP_OFFER -> {
+        var c = (ClientMessage.SdpOffer) m;
+        if (checkSdp(session, c.sdp(), c.id())) {
+          ServerMessage out = new ServerMessage.SdpOffer(c.callId(), c.sdp(), me.user());
+          onLoop(() -> calls.signal(me, c.callId(), out, false, c.id()));
+        }
+      }
+      case SDP_ANSWER -> {
+        var c = (ClientMessage.SdpAnswer) m;
+        if (checkSdp(session, c.sdp(), c.id())) {
+          ServerMessage out = new ServerMessage.SdpAnswer(c.callId(), c.sdp(), me.user());
+          onLoop(() -> calls.signal(me, c.callId(), out, true, c.id()));
+        }
+      }
+      case ICE_CANDIDATE -> {
+        var c = (ClientMessage.IceCandidate) m;
+        ServerMessage out = new ServerMessage.IceCandidate(c.callId(), c.candidate(), me.user());
+        onLoop(() -> calls.signal(me, c.callId(), out, false, c.id()));
+      }
+      case CALL_RELAY -> {
+        var c = (ClientMessage.CallRelay) m;
+        onLoop(() -> calls.relay(me, c.callId(), relayAvailable(), c.id()));
+      }
+      case CHAT_SEND -> chatSend(session, (ClientMessage.ChatSend) m);
+      case CHAT_READ -> chatRead(session, (ClientMessage.ChatRead) m);
+    }
+  }
+
+  /** Until the media relay lands, P2P failure ends the call with ice_failed. */
+  private boolean relayAvailable() {
+    return false;
+  }
+
+  private boolean checkSdp(Session session, String sdp, String re) {
+    if (!sdp.startsWith("v=0")) {
+      replyError(session, ErrorCode.BAD_REQUEST, "invalid SDP: must start with v=0", re);
+      return false;
+    }
+    return true;
+  }
+
+  private void onLoop(java.util.function.Supplier<Transition> event) {
+    loop.execute(() -> apply(event.get()));
+  }
+
+  /** Sends a transition's messages and persists the calls it changed. Call loop only. */
+  private void apply(Transition t) {
+    for (Outgoing o : t.out()) {
+      if (o.message() instanceof ServerMessage.Error e) {
+        metrics.error(e.code());
+      }
+      router.send(o);
+    }
+    for (Call c : t.changed()) {
+      store.execute(() -> saveCall(c));
+    }
+  }
+
+  private void saveCall(Call c) {
+    try {
+      callStore.save(
+          new CallRecord(
+              c.callId(),
+              c.caller().user(),
+              c.callee(),
+              c.createdAt(),
+              c.answeredAt(),
+              c.endedAt(),
+              c.endReason().map(r -> r.wire()),
+              c.path().wire(),
+              c.pathSwitchedAt(),
+              c.record(),
+              List.of()));
+    } catch (RuntimeException e) {
+      LOG.error("could not store call {}", c.callId(), e);
+    }
+  }
+
+  private void chatSend(Session session, ClientMessage.ChatSend m) {
+    int bytes = m.text().getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > config.maxChatBytes()) {
+      replyError(
+          session, ErrorCode.TOO_LARGE, "text over " + config.maxChatBytes() + " bytes", m.id());
+      return;
+    }
+    if (m.text().isEmpty() || !wellFormed(m.text()) || !wellFormed(m.to())) {
+      replyError(session, ErrorCode.BAD_REQUEST, "text must be non-empty, valid UTF-8", m.id());
+      return;
+    }
+    if (m.to().equals(session.user()) || m.to().isBlank() || m.to().length() > 128) {
+      replyError(session, ErrorCode.BAD_REQUEST, "invalid recipient", m.id());
+      return;
+    }
+    if (m.clientMsgId().isEmpty() || m.clientMsgId().length() > 128) {
+      replyError(session, ErrorCode.BAD_REQUEST, "clientMsgId must be 1-128 characters", m.id());
+      return;
+    }
+    RateLimit rate =
+        chatRates.computeIfAbsent(
+            session.user(), u -> new RateLimit(config.chatPerSecond(), System.nanoTime()));
+    if (!rate.tryAcquire(System.nanoTime())) {
+      replyError(session, ErrorCode.RATE_LIMITED, "too many chat messages; slow down", m.id());
+      return;
+    }
+    store.execute(
+        () -> {
+          MessageStore.Appended a;
+          try {
+            a = messages.append(session.user(), m.to(), m.text(), m.clientMsgId(), clock.instant());
+          } catch (RuntimeException e) {
+            LOG.error("could not store a chat message from session {}", session.id(), e);
+            replyError(session, ErrorCode.INTERNAL, "message not stored; retry", m.id());
+            return;
+          }
+          StoredMessage s = a.message();
+          send(
+              session,
+              new ServerMessage.ChatSent(
+                  m.clientMsgId(), s.msgId(), s.ts().toEpochMilli(), m.id()));
+          if (a.created()) {
+            ServerMessage msg = chatMessage(s);
+            for (Session r : sessions.ofUser(s.to())) {
+              if (!r.enqueue(msg, s.msgId())) {
+                overflowed(r);
+              }
+            }
+          }
+        });
+  }
+
+  private void chatRead(Session session, ClientMessage.ChatRead m) {
+    store.execute(
+        () -> {
+          Optional<StoredMessage> found = messages.find(m.msgId());
+          if (found.isEmpty() || !found.get().to().equals(session.user())) {
+            replyError(session, ErrorCode.NOT_FOUND, "no such message to you", m.id());
+            return;
+          }
+          if (messages.markRead(m.msgId(), session.user(), clock.instant())) {
+            router.send(
+                Outgoing.toUser(
+                    found.get().from(),
+                    new ServerMessage.ChatReceipt(m.msgId(), "read", session.user())));
+          }
+        });
+  }
+
+  /** Frames the client acked: chat messages among them count as delivered. */
+  private void delivered(List<Frame> acked) {
+    for (Frame f : acked) {
+      if (f.chatMsgId() > 0) {
+        long id = f.chatMsgId();
+        store.execute(
+            () -> {
+              try {
+                if (messages.markDelivered(id, clock.instant())) {
+                  messages
+                      .find(id)
+                      .ifPresent(
+                          s ->
+                              router.send(
+                                  Outgoing.toUser(
+                                      s.from(),
+                                      new ServerMessage.ChatReceipt(id, "delivered", s.to()))));
+                }
+              } catch (RuntimeException e) {
+                LOG.error("could not mark message {} delivered", id, e);
+              }
+            });
+      }
+    }
+  }
+
+  /** Store thread: messages stored while the user was offline, oldest first. */
+  private void deliverStored(Session session) {
+    try {
+      for (StoredMessage s : messages.undelivered(session.user(), OFFLINE_BATCH)) {
+        if (!session.enqueue(chatMessage(s), s.msgId())) {
+          overflowed(session);
+          return;
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.error("could not load stored messages for session {}", session.id(), e);
+    }
+  }
+
+  private void announcePresence(String user, boolean online) {
+    store.execute(
+        () -> {
+          Set<String> interested = new LinkedHashSet<>();
+          try {
+            interested.addAll(messages.correspondents(user, PRESENCE_FANOUT));
+          } catch (RuntimeException e) {
+            LOG.error("could not load correspondents of a user", e);
+          }
+          loop.execute(
+              () -> {
+                calls.callOf(user).ifPresent(c -> interested.add(c.peerOf(user)));
+                ServerMessage p = new ServerMessage.Presence(user, online);
+                for (String u : interested) {
+                  router.send(Outgoing.toUser(u, p));
+                }
+              });
+        });
+  }
+
+  private static ServerMessage chatMessage(StoredMessage s) {
+    return new ServerMessage.ChatMessage(
+        s.msgId(), s.from(), s.to(), s.text(), s.ts().toEpochMilli());
+  }
+
+  private void send(Session session, ServerMessage message) {
+    if (!session.enqueue(message)) {
+      overflowed(session);
+    }
+  }
+
+  private void replyError(Session session, ErrorCode code, String message, String re) {
+    metrics.error(code.wire());
+    send(session, ServerMessage.Error.of(code, message, re));
+  }
+
+  /** True when a string has no unpaired surrogates (so it encodes to valid UTF-8). */
+  static boolean wellFormed(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Presence of the named users. */
+  public Map<String, Boolean> presence(List<String> users) {
+    Map<String, Boolean> out = new TreeMap<>();
+    for (String u : users) {
+      out.put(u, sessions.online(u));
+    }
+    return out;
+  }
+
+  /** Live calls by state and ended calls by reason (metrics); asks the call loop. */
+  public String renderMetrics() {
+    try {
+      return loop.submit(
+              () -> {
+                Map<String, Long> byState = new TreeMap<>();
+                calls
+                    .countByState()
+                    .forEach((s, n) -> byState.put(s.name().toLowerCase(java.util.Locale.ROOT), n));
+                Map<String, Long> ended = new TreeMap<>();
+                calls.endCounts().forEach((r, n) -> ended.put(r.wire(), n));
+                return metrics.render(byState, ended, sessions.all().size());
+              })
+          .get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("metrics unavailable", e);
+    }
+  }
+
+  /** Ends every call with server_shutdown, flushes the store, and stops the threads. */
+  @Override
+  public void close() {
+    try {
+      loop.submit(() -> apply(calls.shutdown())).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("could not end calls cleanly on shutdown", e);
+    }
+    loop.shutdown();
+    store.shutdown();
+    try {
+      store.awaitTermination(5, TimeUnit.SECONDS);
+      loop.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

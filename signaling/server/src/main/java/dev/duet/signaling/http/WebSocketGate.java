@@ -1,0 +1,41 @@
+package dev.duet.signaling.http;
+
+import dev.duet.protocol.ErrorCode;
+import dev.duet.signaling.auth.AuthException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * In front of the WebSocket upgrade: a bad, expired or missing token gets HTTP 401 and a foreign
+ * browser Origin HTTP 403, before any upgrade. A verified principal is left as a request attribute
+ * for the endpoint.
+ */
+public final class WebSocketGate extends Handler.Wrapper {
+  private final Authenticator auth;
+
+  public WebSocketGate(Authenticator auth, Handler next) {
+    super(next);
+    this.auth = auth;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    if (!"/ws".equals(Request.getPathInContext(request))) {
+      return super.handle(request, response, callback);
+    }
+    if (!auth.originAllowed(request)) {
+      Json.error(response, callback, 403, ErrorCode.FORBIDDEN, "origin not allowed");
+      return true;
+    }
+    try {
+      request.setAttribute(Authenticator.PRINCIPAL, auth.authenticate(request));
+    } catch (AuthException e) {
+      response.getHeaders().put("WWW-Authenticate", "Bearer");
+      Json.error(response, callback, 401, ErrorCode.UNAUTHORIZED, e.getMessage());
+      return true;
+    }
+    return super.handle(request, response, callback);
+  }
+}
