@@ -501,7 +501,10 @@ public final class Switchboard implements AutoCloseable {
     send(session, ServerMessage.Error.of(code, message, re));
   }
 
-  /** True when a string has no unpaired surrogates (so it encodes to valid UTF-8). */
+  /**
+   * True when a string has no unpaired surrogates (so it encodes to valid UTF-8) and no NUL (which
+   * PostgreSQL text refuses).
+   */
   static boolean wellFormed(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -510,7 +513,7 @@ public final class Switchboard implements AutoCloseable {
           return false;
         }
         i++;
-      } else if (Character.isLowSurrogate(c)) {
+      } else if (Character.isLowSurrogate(c) || c == '\u0000') {
         return false;
       }
     }

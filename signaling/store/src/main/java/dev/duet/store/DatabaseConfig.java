@@ -8,8 +8,10 @@ import java.util.Objects;
  * Where the database is and how big its connection pool may grow.
  *
  * @param url a JDBC URL, {@code jdbc:h2:...} or {@code jdbc:postgresql:...}
- * @param user the database user (may be empty)
- * @param password the password (may be empty); never printed by {@link #toString()}
+ * @param user the database user; empty (or {@code null}, taken as empty) leaves it to the URL or
+ *     the driver's default
+ * @param password the password; empty (or {@code null}, taken as empty) for none; never printed by
+ *     {@link #toString()}
  * @param maxPoolSize the most connections the pool opens, at least 1
  */
 public record DatabaseConfig(String url, String user, String password, int maxPoolSize) {
@@ -33,12 +35,13 @@ public record DatabaseConfig(String url, String user, String password, int maxPo
    * The H2 URL options: PostgreSQL compatibility (so the migrations run unchanged on both), lower
    * case identifiers like PostgreSQL, nulls sorted last like PostgreSQL.
    */
-  static final String H2_OPTIONS = ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+  static final String H2_OPTIONS =
+      ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
 
   public DatabaseConfig {
     Objects.requireNonNull(url, "url");
-    Objects.requireNonNull(user, "user");
-    Objects.requireNonNull(password, "password");
+    user = Objects.requireNonNullElse(user, "");
+    password = Objects.requireNonNullElse(password, "");
     if (!url.startsWith("jdbc:")) {
       throw new IllegalArgumentException("not a JDBC URL: " + redactedUrl(url));
     }

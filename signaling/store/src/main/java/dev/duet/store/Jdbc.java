@@ -89,8 +89,7 @@ final class Jdbc {
    */
   static long insertReturningKey(Connection connection, String sql, String keyColumn, Binder binder)
       throws SQLException {
-    try (PreparedStatement statement =
-        connection.prepareStatement(sql, new String[] {keyColumn})) {
+    try (PreparedStatement statement = connection.prepareStatement(sql, new String[] {keyColumn})) {
       binder.bind(statement);
       statement.executeUpdate();
       try (ResultSet keys = statement.getGeneratedKeys()) {
@@ -111,7 +110,9 @@ final class Jdbc {
     }
   }
 
-  /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+  /**
+   * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+   */
   <T> T inTransaction(Work<T> work, String what) {
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(false);
@@ -138,6 +139,21 @@ final class Jdbc {
   static boolean isUniqueViolation(SQLException e) {
     for (SQLException next = e; next != null; next = next.getNextException()) {
       if (UNIQUE_VIOLATION.equals(next.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a transaction that failed this way may simply be run again: a unique violation from a
+   * concurrent insert, a serialization failure or a deadlock ({@code 40001}, PostgreSQL's {@code
+   * 40P01}).
+   */
+  static boolean isRetryable(SQLException e) {
+    for (SQLException next = e; next != null; next = next.getNextException()) {
+      String state = next.getSQLState();
+      if (UNIQUE_VIOLATION.equals(state) || "40001".equals(state) || "40P01".equals(state)) {
         return true;
       }
     }

@@ -5,9 +5,10 @@
  * up to date with Flyway (migrations under {@code db/migration}) and hands out the stores: {@link
  * dev.duet.store.MessageStore}, {@link dev.duet.store.CallStore}, {@link
  * dev.duet.store.RecordingStore} and {@link dev.duet.store.AuditLog}. The default is an embedded H2
- * file database under the data folder ({@link dev.duet.store.DatabaseConfig#h2(java.nio.file.Path)});
- * PostgreSQL is used when {@code DUET_DB_URL} names it ({@link
- * dev.duet.store.DatabaseConfig#fromEnvironment(java.util.Map, java.nio.file.Path)}).
+ * file database under the data folder ({@link
+ * dev.duet.store.DatabaseConfig#h2(java.nio.file.Path)}); PostgreSQL is used when {@code
+ * DUET_DB_URL} names it ({@link dev.duet.store.DatabaseConfig#fromEnvironment(java.util.Map,
+ * java.nio.file.Path)}).
  *
  * <p>Rules the implementations keep:
  *

@@ -74,7 +74,9 @@ public final class TestServer implements AutoCloseable {
   public Recorder resume(String user, String resumeToken, long lastSeq) {
     return track(
         Recorder.connect(
-            wsUri(token(user), "resume=" + resumeToken + "&lastSeq=" + lastSeq), Map.of()));
+            wsUri(token(user), "resume=" + resumeToken + "&lastSeq=" + lastSeq),
+            Map.of(),
+            lastSeq));
   }
 
   public Recorder track(Recorder r) {

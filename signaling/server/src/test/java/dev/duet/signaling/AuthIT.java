@@ -1,0 +1,191 @@
+package dev.duet.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.duet.signaling.testing.Recorder;
+import dev.duet.signaling.testing.TestServer;
+import io.jsonwebtoken.Jwts;
+import io.jsonwebtoken.security.Keys;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Tokens and origins are checked before the WebSocket upgrade, and on REST. */
+class AuthIT {
+  static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start("DUET_ALLOWED_ORIGINS", "https://app.example");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  URI ws(String query) {
+    return URI.create("ws://127.0.0.1:" + server.server().port() + "/ws" + query);
+  }
+
+  @Test
+  void missingTokenIsRefusedWith401BeforeUpgrade() {
+    assertThat(Recorder.upgradeStatus(ws(""), Map.of())).isEqualTo(401);
+  }
+
+  @Test
+  void garbageTokenIsRefusedWith401() {
+    assertThat(Recorder.upgradeStatus(ws("?access_token=abc.def.ghi"), Map.of())).isEqualTo(401);
+  }
+
+  @Test
+  void expiredTokenIsRefusedWith401() {
+    String expired =
+        Jwts.builder()
+            .subject("alice")
+            .expiration(Date.from(Instant.now().minusSeconds(3600)))
+            .signWith(Keys.hmacShaKeyFor(TestServer.SECRET.getBytes(StandardCharsets.UTF_8)))
+            .compact();
+    assertThat(Recorder.upgradeStatus(ws("?access_token=" + expired), Map.of())).isEqualTo(401);
+  }
+
+  @Test
+  void tokenSignedWithAnotherSecretIsRefused() {
+    String forged =
+        Jwts.builder()
+            .subject("alice")
+            .expiration(Date.from(Instant.now().plusSeconds(3600)))
+            .signWith(
+                Keys.hmacShaKeyFor(
+                    "another-secret-another-secret-0123".getBytes(StandardCharsets.UTF_8)))
+            .compact();
+    assertThat(Recorder.upgradeStatus(ws("?access_token=" + forged), Map.of())).isEqualTo(401);
+  }
+
+  @Test
+  void bearerHeaderIsAccepted() {
+    String t = server.token("alice");
+    assertThat(Recorder.upgradeStatus(ws(""), Map.of("Authorization", "Bearer " + t)))
+        .isEqualTo(101);
+  }
+
+  @Test
+  void foreignBrowserOriginIsRefusedAndAllowedOriginPasses() {
+    String t = server.token("alice");
+    assertThat(
+            Recorder.upgradeStatus(
+                ws("?access_token=" + t), Map.of("Origin", "https://evil.example")))
+        .isEqualTo(403);
+    assertThat(
+            Recorder.upgradeStatus(
+                ws("?access_token=" + t), Map.of("Origin", "https://app.example")))
+        .isEqualTo(101);
+    // No Origin at all (mobile apps, servers): not affected.
+    assertThat(Recorder.upgradeStatus(ws("?access_token=" + t), Map.of())).isEqualTo(101);
+  }
+
+  @Test
+  void restEndpointsNeedAToken() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    for (String path :
+        new String[] {
+          "/api/ice-servers", "/api/calls", "/api/messages?with=bob", "/api/presence?users=a"
+        }) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(server.http(path)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path).isEqualTo(401);
+      assertThat(r.body()).contains("\"unauthorized\"");
+    }
+  }
+
+  @Test
+  void devTokenEndpointIssuesTokensInDemoModeOnly() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> ok =
+        http.send(
+            HttpRequest.newBuilder(server.http("/api/dev/token"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"user\":\"alice\",\"roles\":[\"moderator\"]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.body()).contains("\"token\"");
+    HttpResponse<String> bad =
+        http.send(
+            HttpRequest.newBuilder(server.http("/api/dev/token"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"../../etc\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+
+    try (TestServer prod = TestServer.start("DUET_DEMO", "false")) {
+      HttpResponse<String> none =
+          http.send(
+              HttpRequest.newBuilder(prod.http("/api/dev/token"))
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"alice\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(none.statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void healthAndMetricsAnswer() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> h =
+        http.send(
+            HttpRequest.newBuilder(server.http("/healthz")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(h.statusCode()).isEqualTo(200);
+    assertThat(h.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+    assertThat(h.body()).contains("\"status\":\"ok\"");
+    HttpResponse<String> m =
+        http.send(
+            HttpRequest.newBuilder(server.http("/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(m.statusCode()).isEqualTo(200);
+    assertThat(m.body())
+        .contains("duet_open_connections")
+        .contains("duet_calls{state=\"ringing\"}")
+        .contains("duet_messages_in_total")
+        .contains("duet_errors_total");
+  }
+
+  @Test
+  void iceServersCarryTurnCredentialsWhenConfigured() throws Exception {
+    try (TestServer turn =
+        TestServer.start(
+            "DUET_TURN_URLS", "stun:127.0.0.1:3478 turn:127.0.0.1:3478?transport=udp",
+            "DUET_TURN_SECRET", "s3cret",
+            "DUET_TURN_TTL", "10m")) {
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(turn.http("/api/ice-servers"))
+                      .header("Authorization", "Bearer " + turn.token("alice"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body())
+          .contains("turn:127.0.0.1:3478?transport=udp")
+          .contains(":alice\"")
+          .contains("\"ttlSeconds\":600");
+      Recorder c = turn.connect("bob");
+      assertThat(c.welcome().getAsJsonArray("iceServers").toString())
+          .contains(":bob\"")
+          .contains("credential");
+      c.close();
+    }
+  }
+}

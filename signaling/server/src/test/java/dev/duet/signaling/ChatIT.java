@@ -1,0 +1,206 @@
+package dev.duet.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.duet.signaling.testing.Recorder;
+import dev.duet.signaling.testing.TestServer;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/** Instant messages: stored first, acknowledged, delivered on reconnect, receipts, history. */
+class ChatIT {
+  static TestServer server;
+  String p;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start("DUET_CHAT_RATE_LIMIT", "20");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @BeforeEach
+  void prefix(TestInfo info) {
+    p = info.getTestMethod().orElseThrow().getName() + "-";
+  }
+
+  @Test
+  void messageIsStoredConfirmedDeliveredAndReceiptsFlowBack() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    String id = a.send("chat.send", "to", p + "b", "text", "hello 👋", "clientMsgId", "c-1");
+    JsonObject sent = a.expect("chat.sent");
+    assertThat(sent.get("re").getAsString()).isEqualTo(id);
+    assertThat(sent.get("clientMsgId").getAsString()).isEqualTo("c-1");
+    long msgId = sent.get("msgId").getAsLong();
+    JsonObject got = b.expect("chat.message");
+    assertThat(got.get("msgId").getAsLong()).isEqualTo(msgId);
+    assertThat(got.get("from").getAsString()).isEqualTo(p + "a");
+    assertThat(got.get("text").getAsString()).isEqualTo("hello 👋");
+
+    b.ack();
+    JsonObject delivered = a.expect("chat.receipt");
+    assertThat(delivered.get("msgId").getAsLong()).isEqualTo(msgId);
+    assertThat(delivered.get("status").getAsString()).isEqualTo("delivered");
+    b.send("chat.read", "msgId", msgId);
+    JsonObject read = a.expect("chat.receipt");
+    assertThat(read.get("status").getAsString()).isEqualTo("read");
+    a.assertExhausted();
+  }
+
+  @Test
+  void resentClientMsgIdIsIdempotent() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    a.send("chat.send", "to", p + "b", "text", "once", "clientMsgId", "same");
+    long first = a.expect("chat.sent").get("msgId").getAsLong();
+    a.send("chat.send", "to", p + "b", "text", "once", "clientMsgId", "same");
+    assertThat(a.expect("chat.sent").get("msgId").getAsLong()).isEqualTo(first);
+    b.expect("chat.message");
+    b.assertExhausted();
+  }
+
+  @Test
+  void offlineRecipientGetsStoredMessagesInOrderWhenItConnects() {
+    Recorder a = server.connect(p + "a");
+    for (int i = 0; i < 20; i++) {
+      a.send("chat.send", "to", p + "b", "text", "offline " + i, "clientMsgId", "o" + i);
+      a.expect("chat.sent");
+    }
+    Recorder b = server.connect(p + "b");
+    for (int i = 0; i < 20; i++) {
+      assertThat(b.expect("chat.message").get("text").getAsString()).isEqualTo("offline " + i);
+    }
+    b.ack();
+    for (int i = 0; i < 20; i++) {
+      assertThat(a.expectSkipping("chat.receipt", "presence").get("status").getAsString())
+          .isEqualTo("delivered");
+    }
+    // Delivered messages are not delivered again to a new session.
+    Recorder b2 = server.connect(p + "b");
+    b2.assertExhausted();
+  }
+
+  @Test
+  void historyPagesNewestFirstAndOnlyForParticipants() throws Exception {
+    Recorder a = server.connect(p + "a");
+    for (int i = 0; i < 7; i++) {
+      a.send("chat.send", "to", p + "b", "text", "h" + i, "clientMsgId", "h" + i);
+      a.expect("chat.sent");
+    }
+    a.send("chat.send", "to", p + "c", "text", "secret", "clientMsgId", "s");
+    a.expect("chat.sent");
+
+    List<String> texts = new ArrayList<>();
+    String before = "";
+    for (int page = 0; page < 3; page++) {
+      JsonObject body =
+          get("/api/messages?with=" + p + "a&limit=3" + before, server.token(p + "b"));
+      JsonArray msgs = body.getAsJsonArray("messages");
+      msgs.forEach(m -> texts.add(m.getAsJsonObject().get("text").getAsString()));
+      if (!body.has("nextBefore")) {
+        break;
+      }
+      before = "&before=" + body.get("nextBefore").getAsLong();
+    }
+    assertThat(texts).containsExactly("h6", "h5", "h4", "h3", "h2", "h1", "h0");
+
+    // b asking for a's conversation with c sees only b's own conversation with c: nothing.
+    JsonObject none = get("/api/messages?with=" + p + "c", server.token(p + "b"));
+    assertThat(none.getAsJsonArray("messages")).isEmpty();
+  }
+
+  @Test
+  void oversizedTextIsRefusedWithTooLarge() {
+    Recorder a = server.connect(p + "a");
+    a.send("chat.send", "to", p + "b", "text", "é".repeat(2049), "clientMsgId", "big");
+    assertThat(a.expect("error").get("code").getAsString()).isEqualTo("too_large");
+    a.send("chat.send", "to", p + "b", "text", "x".repeat(4096), "clientMsgId", "fits");
+    a.expect("chat.sent");
+  }
+
+  @Test
+  void unpairedSurrogateIsRefused() {
+    Recorder a = server.connect(p + "a");
+    a.sendRaw(
+        "{\"type\":\"chat.send\",\"to\":\""
+            + p
+            + "b\",\"text\":\"bad \\ud800 text\",\"clientMsgId\":\"u\"}");
+    assertThat(a.expect("error").get("code").getAsString()).isEqualTo("bad_request");
+  }
+
+  @Test
+  void sendingTooFastIsRateLimited() {
+    Recorder a = server.connect(p + "a");
+    int limited = 0;
+    for (int i = 0; i < 60; i++) {
+      a.send("chat.send", "to", p + "b", "text", "spam", "clientMsgId", "r" + i);
+    }
+    for (int i = 0; i < 60; i++) {
+      JsonObject m = a.next();
+      if (m.get("type").getAsString().equals("error")) {
+        assertThat(m.get("code").getAsString()).isEqualTo("rate_limited");
+        limited++;
+      }
+    }
+    assertThat(limited).isPositive();
+  }
+
+  @Test
+  void readReceiptOnlyFromTheRecipient() {
+    Recorder a = server.connect(p + "a");
+    Recorder mallory = server.connect(p + "mallory");
+    a.send("chat.send", "to", p + "b", "text", "x", "clientMsgId", "x");
+    long msgId = a.expect("chat.sent").get("msgId").getAsLong();
+    mallory.send("chat.read", "msgId", msgId);
+    assertThat(mallory.expect("error").get("code").getAsString()).isEqualTo("not_found");
+    a.assertExhausted();
+  }
+
+  @Test
+  void presenceFollowsSessionsOfCorrespondents() throws Exception {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    a.send("chat.send", "to", p + "b", "text", "hi", "clientMsgId", "1");
+    a.expect("chat.sent");
+    b.expect("chat.message");
+    JsonObject pres =
+        get("/api/presence?users=" + p + "a," + p + "b," + p + "nobody", server.token(p + "a"))
+            .getAsJsonObject("presence");
+    assertThat(pres.get(p + "b").getAsBoolean()).isTrue();
+    assertThat(pres.get(p + "nobody").getAsBoolean()).isFalse();
+    b.close();
+    // b's session stays within grace (30 s default) and so online; a third session shows presence.
+    Recorder c = server.connect(p + "c");
+    c.send("chat.send", "to", p + "a", "text", "hey", "clientMsgId", "1");
+    c.expect("chat.sent");
+    a.expect("chat.message");
+    c.close();
+  }
+
+  static JsonObject get(String path, String token) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.http(path))
+                    .header("Authorization", "Bearer " + token)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JsonParser.parseString(r.body()).getAsJsonObject();
+  }
+}

@@ -1,0 +1,155 @@
+package dev.duet.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import dev.duet.signaling.testing.Recorder;
+import dev.duet.signaling.testing.TestServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/** Sequence numbers, acks and resume on WebSocket. */
+class SessionIT {
+  static TestServer server;
+  String p;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start("DUET_RESUME_GRACE", "3s");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @BeforeEach
+  void prefix(TestInfo info) {
+    p = info.getTestMethod().orElseThrow().getName() + "-";
+  }
+
+  @Test
+  void resumeReplaysEverythingAfterLastSeqInOrderWithoutDuplicates() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    for (int i = 0; i < 5; i++) {
+      a.send("chat.send", "to", p + "b", "text", "m" + i, "clientMsgId", "k" + i);
+    }
+    for (int i = 0; i < 5; i++) {
+      assertThat(b.expect("chat.message").get("text").getAsString()).isEqualTo("m" + i);
+    }
+    long seen = 2; // pretend only the first two arrived before the drop
+    String token = b.resumeToken();
+    b.drop();
+    for (int i = 5; i < 8; i++) {
+      a.send("chat.send", "to", p + "b", "text", "m" + i, "clientMsgId", "k" + i);
+    }
+    Recorder b2 = server.resume(p + "b", token, seen);
+    assertThat(b2.welcome().get("resumed").getAsBoolean()).isTrue();
+    assertThat(b2.welcome().get("resumeToken").getAsString()).isNotEqualTo(token);
+    List<String> texts = new ArrayList<>();
+    long expectedSeq = seen + 1;
+    for (int i = 2; i < 8; i++) {
+      JsonObject m = b2.expect("chat.message");
+      assertThat(m.get("seq").getAsLong()).isEqualTo(expectedSeq++);
+      texts.add(m.get("text").getAsString());
+    }
+    assertThat(texts).containsExactly("m2", "m3", "m4", "m5", "m6", "m7");
+  }
+
+  @Test
+  void resumeTokenIsSingleUseAndBoundToItsUser() {
+    Recorder a = server.connect(p + "a");
+    String token = a.resumeToken();
+    a.drop();
+    Recorder stranger = server.resume(p + "mallory", token, 0);
+    assertThat(stranger.welcome().get("resumed").getAsBoolean()).isFalse();
+    Recorder again = server.resume(p + "a", token, 0);
+    assertThat(again.welcome().get("resumed").getAsBoolean()).isTrue();
+    again.drop();
+    Recorder reuse = server.resume(p + "a", token, 0);
+    assertThat(reuse.welcome().get("resumed").getAsBoolean()).isFalse();
+    Recorder unknown = server.resume(p + "a", "no-such-token", 0);
+    assertThat(unknown.welcome().get("resumed").getAsBoolean()).isFalse();
+  }
+
+  @Test
+  void callSurvivesAResumeOfEitherPartyAndCandidatesSentMeanwhileAreReplayed() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    String id = UUID.randomUUID().toString();
+    a.send("call.invite", "callId", id, "to", p + "b");
+    b.expect("call.incoming");
+    b.send("call.accept", "callId", id);
+    a.expect("call.accepted");
+    b.expect("call.accepted");
+
+    long seen = b.lastSeq();
+    String token = b.resumeToken();
+    b.drop();
+    a.send("sdp.offer", "callId", id, "sdp", "v=0\r\nwhile-away");
+    a.send("ice.candidate", "callId", id, "candidate", CallFlowIT.candidate(7));
+    a.assertExhausted(); // a is not told anything ended
+    Recorder b2 = server.resume(p + "b", token, seen);
+    assertThat(b2.expect("sdp.offer").get("sdp").getAsString()).isEqualTo("v=0\r\nwhile-away");
+    assertThat(
+            b2.expect("ice.candidate").getAsJsonObject("candidate").get("candidate").getAsString())
+        .contains("candidate:7");
+    b2.send("sdp.answer", "callId", id, "sdp", "v=0\r\nanswer");
+    a.expect("sdp.answer");
+
+    // And the caller resumes too.
+    long aSeen = a.lastSeq();
+    String aToken = a.resumeToken();
+    a.drop();
+    b2.send("ice.candidate", "callId", id, "candidate", CallFlowIT.candidate(9));
+    Recorder a2 = server.resume(p + "a", aToken, aSeen);
+    a2.expect("ice.candidate");
+    a2.send("call.hangup", "callId", id);
+    assertThat(b2.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
+  }
+
+  @Test
+  void callEndsWithConnectionLostWhenGraceRunsOut() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    String id = UUID.randomUUID().toString();
+    a.send("call.invite", "callId", id, "to", p + "b");
+    b.expect("call.incoming");
+    b.send("call.accept", "callId", id);
+    a.expect("call.accepted");
+    b.expect("call.accepted");
+    b.drop();
+    JsonObject ended = a.expectSkipping("call.ended", "presence");
+    assertThat(ended.get("reason").getAsString()).isEqualTo("connection_lost");
+  }
+
+  @Test
+  void ackedMessagesAreNotReplayed() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    a.send("chat.send", "to", p + "b", "text", "one", "clientMsgId", "1");
+    b.expect("chat.message");
+    b.ack();
+    a.send("chat.send", "to", p + "b", "text", "two", "clientMsgId", "2");
+    b.expect("chat.message");
+    String token = b.resumeToken();
+    b.drop();
+    // lastSeq 0 asks for everything, but the acked message has left the outbox.
+    Recorder b2 =
+        server.track(
+            Recorder.connect(
+                server.wsUri(server.token(p + "b"), "resume=" + token + "&lastSeq=0"),
+                java.util.Map.of(),
+                1));
+    JsonObject two = b2.expect("chat.message");
+    assertThat(two.get("text").getAsString()).isEqualTo("two");
+    assertThat(two.get("seq").getAsLong()).isEqualTo(2);
+  }
+}
