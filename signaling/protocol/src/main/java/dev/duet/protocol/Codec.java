@@ -8,7 +8,16 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.JsonSyntaxException;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
+import java.io.StringReader;
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
 import java.util.Map;
 
 /**
@@ -21,7 +30,14 @@ public final class Codec {
   /** Protocol version announced in {@code welcome}. */
   public static final int PROTOCOL_VERSION = 1;
 
-  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+  private static final Gson GSON =
+      new GsonBuilder()
+          .disableHtmlEscaping()
+          .registerTypeAdapter(String.class, new StrictString().nullSafe())
+          .registerTypeAdapter(Boolean.class, new StrictBoolean().nullSafe())
+          .registerTypeAdapter(Long.class, new StrictLong().nullSafe())
+          .registerTypeAdapter(Integer.class, new StrictInteger().nullSafe())
+          .create();
   private static final Gson WRITER =
       new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
@@ -98,8 +114,13 @@ public final class Codec {
   private static JsonObject parseObject(String json) {
     JsonElement element;
     try {
-      element = JsonParser.parseString(json);
-    } catch (JsonParseException | IllegalStateException e) {
+      JsonReader reader = new JsonReader(new StringReader(json));
+      reader.setStrictness(Strictness.STRICT);
+      element = JsonParser.parseReader(reader);
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw new JsonSyntaxException("data after the message");
+      }
+    } catch (JsonParseException | IllegalStateException | IOException e) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "malformed JSON", null);
     }
     if (!element.isJsonObject()) {
@@ -144,9 +165,6 @@ public final class Codec {
       return;
     }
     for (RecordComponent c : components) {
-      if (c.isAnnotationPresent(Opt.class)) {
-        continue;
-      }
       Object v;
       try {
         v = c.getAccessor().invoke(value);
@@ -154,11 +172,96 @@ public final class Codec {
         throw new IllegalStateException(e);
       }
       if (v == null) {
+        if (c.isAnnotationPresent(Opt.class)) {
+          continue;
+        }
         throw new ProtocolException(
             ErrorCode.BAD_REQUEST, "missing field '" + c.getName() + "'", id);
       }
       if (v instanceof Record nested) {
         requireFields(nested, id);
+      } else if (v instanceof java.util.List<?> list) {
+        for (Object e : list) {
+          if (e instanceof Record nested) {
+            requireFields(nested, id);
+          }
+        }
+      }
+    }
+  }
+
+  private static JsonToken expect(JsonReader in, JsonToken expected) throws IOException {
+    JsonToken t = in.peek();
+    if (t != expected) {
+      throw new JsonSyntaxException(
+          "expected " + expected + " but was " + t + " at " + in.getPath());
+    }
+    return t;
+  }
+
+  private static BigDecimal number(JsonReader in) throws IOException {
+    expect(in, JsonToken.NUMBER);
+    try {
+      return new BigDecimal(in.nextString());
+    } catch (NumberFormatException e) {
+      throw new JsonSyntaxException("not a number at " + in.getPath(), e);
+    }
+  }
+
+  private static final class StrictString extends TypeAdapter<String> {
+    @Override
+    public void write(JsonWriter out, String value) throws IOException {
+      out.value(value);
+    }
+
+    @Override
+    public String read(JsonReader in) throws IOException {
+      expect(in, JsonToken.STRING);
+      return in.nextString();
+    }
+  }
+
+  private static final class StrictBoolean extends TypeAdapter<Boolean> {
+    @Override
+    public void write(JsonWriter out, Boolean value) throws IOException {
+      out.value(value);
+    }
+
+    @Override
+    public Boolean read(JsonReader in) throws IOException {
+      expect(in, JsonToken.BOOLEAN);
+      return in.nextBoolean();
+    }
+  }
+
+  private static final class StrictLong extends TypeAdapter<Long> {
+    @Override
+    public void write(JsonWriter out, Long value) throws IOException {
+      out.value(value);
+    }
+
+    @Override
+    public Long read(JsonReader in) throws IOException {
+      try {
+        return number(in).longValueExact();
+      } catch (ArithmeticException e) {
+        throw new JsonSyntaxException("not an integer at " + in.getPath(), e);
+      }
+    }
+  }
+
+  private static final class StrictInteger extends TypeAdapter<Integer> {
+    @Override
+    public void write(JsonWriter out, Integer value) throws IOException {
+      out.value(value);
+    }
+
+    @Override
+    public Integer read(JsonReader in) throws IOException {
+      try {
+        return number(in).intValueExact();
+      } catch (ArithmeticException e) {
+        throw new JsonSyntaxException("not an integer at " + in.getPath(), e);
       }
     }
   }

@@ -1,8 +1,8 @@
 package dev.duet.protocol;
 
 /**
- * A message that cannot be decoded: carries the {@link ErrorCode} to answer with and, when it
- * could be read, the {@code id} of the offending message.
+ * A message that cannot be decoded: carries the {@link ErrorCode} to answer with and, when it could
+ * be read, the {@code id} of the offending message.
  */
 public final class ProtocolException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -42,9 +42,9 @@ public sealed interface ServerMessage extends Message {
   record CallRinging(String callId) implements ServerMessage {}
 
   /**
-   * The call was accepted; media negotiation may start (the caller offers, the callee is the
-   * polite peer). {@code caller} and {@code callee} name the parties, so a client that lost a glare
-   * learns which call it is now in.
+   * The call was accepted; media negotiation may start (the caller offers, the callee is the polite
+   * peer). {@code caller} and {@code callee} name the parties, so a client that lost a glare learns
+   * which call it is now in.
    */
   record CallAccepted(String callId, String caller, String callee) implements ServerMessage {}
 

@@ -65,6 +65,9 @@ public final class Switchboard implements AutoCloseable {
   private static final int OFFLINE_BATCH = 1000;
   private static final int PRESENCE_FANOUT = 100;
 
+  /** Messages refused in a row for rate before the connection is closed (4005). */
+  private static final int ABUSE_THRESHOLD = 200;
+
   private final Config config;
   private final Clock clock;
   private final CallBook calls;
@@ -128,6 +131,7 @@ public final class Switchboard implements AutoCloseable {
     String welcome = Codec.encode(0, welcome(session, !fresh));
     Session.Attached attached = session.attach(link, fresh ? 0 : lastSeq);
     attached.replaced().ifPresent(old -> old.close(CloseCode.REPLACED, "resumed elsewhere"));
+    closeWhenTokenExpires(session, link, principal);
     delivered(attached.acked());
     if (fresh) {
       loop.execute(
@@ -165,6 +169,22 @@ public final class Switchboard implements AutoCloseable {
             config.maxChatBytes(),
             config.messagesPerSecond(),
             config.outboxSize()));
+  }
+
+  /**
+   * A link lives no longer than the token it was opened with: at expiry it is closed with 4004; the
+   * session waits in grace for the client to resume with a fresh token.
+   */
+  private void closeWhenTokenExpires(Session session, Link link, Principal principal) {
+    long millis = principal.expiresAt().toEpochMilli() - clock.millis();
+    loop.schedule(
+        () -> {
+          if (session.link().filter(l -> l == link).isPresent()) {
+            link.close(CloseCode.TOKEN_EXPIRED, "token expired");
+          }
+        },
+        Math.max(0, millis),
+        TimeUnit.MILLISECONDS);
   }
 
   /** A link went away: the session waits {@code resumeGrace} for a resume, then ends. */
@@ -229,6 +249,10 @@ public final class Switchboard implements AutoCloseable {
     }
     RateLimit rate = messageRates.get(session.id());
     if (rate != null && !rate.tryAcquire(System.nanoTime())) {
+      if (rate.refusedInARow() > ABUSE_THRESHOLD) {
+        session.link().ifPresent(l -> l.close(CloseCode.RATE_LIMIT_ABUSE, "rate limit abuse"));
+        return;
+      }
       replyError(session, ErrorCode.RATE_LIMITED, "too many messages; slow down", null);
       return;
     }

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * The server-owned truth about calls: a pure state machine. Each event method takes the sending
- * device and returns a {@link Transition}: the messages to send and the calls that changed. No
- * I/O, no threads, no locks; time comes from the injected {@link Clock}.
+ * device and returns a {@link Transition}: the messages to send and the calls that changed. No I/O,
+ * no threads, no locks; time comes from the injected {@link Clock}.
  *
  * <p>Not thread-safe: the shell feeds it one event at a time.
  *
@@ -175,8 +175,8 @@ public final class CallBook {
   }
 
   /**
-   * Relays signaling ({@code sdp.offer}, {@code sdp.answer}, {@code ice.candidate}) from one
-   * party of an answered call to the other. {@code toPeer} is the message as the peer gets it.
+   * Relays signaling ({@code sdp.offer}, {@code sdp.answer}, {@code ice.candidate}) from one party
+   * of an answered call to the other. {@code toPeer} is the message as the peer gets it.
    */
   public Transition signal(
       Party sender, String callId, ServerMessage toPeer, boolean isAnswer, String re) {
@@ -220,7 +220,8 @@ public final class CallBook {
       return Transition.error(device, ErrorCode.INVALID_STATE, "the call is not answered", re);
     }
     if (call.path == MediaPath.RELAY) {
-      return Transition.error(device, ErrorCode.INVALID_STATE, "the call already uses the relay", re);
+      return Transition.error(
+          device, ErrorCode.INVALID_STATE, "the call already uses the relay", re);
     }
     if (!relayAvailable) {
       return finish(call, EndReason.ICE_FAILED);
@@ -242,14 +243,17 @@ public final class CallBook {
   }
 
   /**
-   * A session is gone for good (its resume grace ran out, or it logged out). Calls it takes part
-   * in end with {@code connection_lost}; a ringing device that leaves just stops ringing.
+   * A session is gone for good (its resume grace ran out, or it logged out). Calls it takes part in
+   * end with {@code connection_lost}; a ringing device that leaves just stops ringing.
    */
   public Transition sessionGone(Party device) {
     String callId = callOfUser.get(device.user());
     Live call = callId == null ? null : calls.get(callId);
     if (call == null) {
       return Transition.none();
+    }
+    if (call.state.ringing() && !call.caller.equals(device)) {
+      return Transition.none(); // a ringing callee device that leaves just stops ringing
     }
     if (isParty(call, device)) {
       return finish(call, EndReason.CONNECTION_LOST);
@@ -326,7 +330,8 @@ public final class CallBook {
     return new EnumMap<>(endCounts);
   }
 
-  private Transition glare(Live theirs, Party caller, String myCallId, boolean record, Instant now) {
+  private Transition glare(
+      Live theirs, Party caller, String myCallId, boolean record, Instant now) {
     Transition.Builder b = new Transition.Builder();
     if (myCallId.compareTo(theirs.callId) < 0) {
       // Mine survives: theirs ends with glare, mine is accepted at once by their inviting device.
@@ -336,7 +341,13 @@ public final class CallBook {
       countEnd(EndReason.GLARE);
       b.send(Outgoing.to(theirs.caller, glared)).send(Outgoing.toUser(caller.user(), glared));
       b.changed(theirs.snapshot());
-      Live mine = new Live(myCallId, caller, theirs.caller.user(), record || policy.recordAll(), now);
+      Live mine =
+          new Live(
+              myCallId,
+              caller,
+              theirs.caller.user(),
+              record || theirs.record || policy.recordAll(),
+              now);
       calls.put(myCallId, mine);
       callOfUser.put(caller.user(), myCallId);
       callOfUser.put(mine.callee, myCallId);
@@ -425,7 +436,9 @@ public final class CallBook {
     return callId == null ? null : calls.get(callId);
   }
 
-  /** The caller's device, or (after accept) the accepting device; before accept any callee device. */
+  /**
+   * The caller's device, or (after accept) the accepting device; before accept any callee device.
+   */
   private static boolean isParty(Live call, Party device) {
     if (call.caller.equals(device)) {
       return true;

@@ -6,6 +6,7 @@ public final class RateLimit {
   private final double burst;
   private double tokens;
   private long last;
+  private int refusedInARow;
 
   public RateLimit(int perSecond, long nowNanos) {
     this.perNano = perSecond / 1e9;
@@ -20,8 +21,15 @@ public final class RateLimit {
     last = nowNanos;
     if (tokens >= 1) {
       tokens -= 1;
+      refusedInARow = 0;
       return true;
     }
+    refusedInARow++;
     return false;
+  }
+
+  /** How many calls in a row were refused: a client that keeps going is abusive. */
+  public synchronized int refusedInARow() {
+    return refusedInARow;
   }
 }

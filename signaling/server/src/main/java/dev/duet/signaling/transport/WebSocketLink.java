@@ -63,6 +63,12 @@ final class WebSocketLink implements FrameHandler, Link {
   public void onOpen(CoreSession coreSession, Callback callback) {
     this.core = coreSession;
     metrics.connectionOpened(transport());
+    coreSession.addIdleTimeoutListener(
+        timeout -> {
+          coreSession.close(
+              dev.duet.protocol.CloseCode.IDLE_TIMEOUT, "idle timeout", Callback.NOOP);
+          return false;
+        });
     Switchboard.Connected c = switchboard.connect(principal, resumeToken, lastSeq, this);
     this.welcome = c.welcomeJson(); // first, so no frame can overtake the welcome
     this.session = c.session();

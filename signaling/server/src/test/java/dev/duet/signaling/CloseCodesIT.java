@@ -1,0 +1,62 @@
+package dev.duet.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.duet.protocol.CloseCode;
+import dev.duet.signaling.testing.Recorder;
+import dev.duet.signaling.testing.TestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Terminal conditions close the WebSocket with the documented codes. */
+class CloseCodesIT {
+
+  @Test
+  void silentClientIsClosedWithIdleTimeout() {
+    try (TestServer server = TestServer.start("DUET_HEARTBEAT", "300ms")) {
+      Recorder a = server.connect("a");
+      assertThat(a.welcome().get("heartbeatMs").getAsLong()).isEqualTo(300);
+      assertThat(a.awaitClose()).isEqualTo(CloseCode.IDLE_TIMEOUT);
+    }
+  }
+
+  @Test
+  void linkIsClosedWhenItsTokenExpiresAndTheSessionResumesWithAFreshOne() {
+    try (TestServer server = TestServer.start()) {
+      String shortLived =
+          server.server().devTokens().orElseThrow().issue("a", List.of(), Duration.ofSeconds(2));
+      Recorder a = server.track(Recorder.connect(server.wsUri(shortLived, ""), Map.of()));
+      String resume = a.resumeToken();
+      assertThat(a.awaitClose()).isEqualTo(CloseCode.TOKEN_EXPIRED);
+      Recorder again = server.resume("a", resume, a.lastSeq());
+      assertThat(again.welcome().get("resumed").getAsBoolean()).isTrue();
+    }
+  }
+
+  @Test
+  void floodingClientIsClosedForRateLimitAbuse() {
+    try (TestServer server = TestServer.start("DUET_RATE_LIMIT", "5")) {
+      Recorder a = server.connect("a");
+      for (int i = 0; i < 400; i++) {
+        try {
+          a.sendRaw("{\"type\":\"ping\"}");
+        } catch (RuntimeException closedAlready) {
+          break;
+        }
+      }
+      assertThat(a.awaitClose()).isEqualTo(CloseCode.RATE_LIMIT_ABUSE);
+    }
+  }
+
+  @Test
+  void resumingOnASecondConnectionReplacesTheFirst() {
+    try (TestServer server = TestServer.start()) {
+      Recorder a = server.connect("a");
+      Recorder b = server.resume("a", a.resumeToken(), 0);
+      assertThat(b.welcome().get("resumed").getAsBoolean()).isTrue();
+      assertThat(a.awaitClose()).isEqualTo(CloseCode.REPLACED);
+    }
+  }
+}
