@@ -3,7 +3,7 @@ package dev.duet.protocol;
 /**
  * WebSocket close codes Duet uses for terminal conditions (RFC 6455 reserves 4000-4999 for
  * applications). Standard codes used as well: 1000 normal, 1001 server going away, 1009 message too
- * big, 1008 policy violation.
+ * big, 1003 bad data, 1007 bad payload.
  */
 public final class CloseCode {
   /** The session's outbox overflowed: the client did not read or ack fast enough. */

@@ -60,7 +60,7 @@ class ProtocolDocsTest {
         assertThat(md).contains("| " + f.getInt(null) + " |");
       }
     }
-    for (int standard : new int[] {1000, 1001, 1008, 1009}) {
+    for (int standard : new int[] {1000, 1001, 1003, 1007, 1009}) {
       assertThat(md).contains("| " + standard + " |");
     }
   }
