@@ -9,6 +9,7 @@ import dev.duet.signaling.http.Authenticator;
 import dev.duet.signaling.http.WebSocketGate;
 import dev.duet.signaling.session.LocalRouter;
 import dev.duet.signaling.session.LocalSessions;
+import dev.duet.signaling.transport.HttpTransports;
 import dev.duet.signaling.transport.WebSocketEndpoint;
 import dev.duet.signaling.turn.TurnCredentials;
 import dev.duet.store.Database;
@@ -40,6 +41,7 @@ public final class DuetServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final Switchboard switchboard;
+  private final HttpTransports http;
   private final Database db;
   private final Optional<TokenIssuer> devTokens;
 
@@ -48,9 +50,11 @@ public final class DuetServer implements AutoCloseable {
       Server server,
       ServerConnector connector,
       Switchboard switchboard,
+      HttpTransports http,
       Database db,
       Optional<TokenIssuer> devTokens) {
     this.config = config;
+    this.http = http;
     this.server = server;
     this.connector = connector;
     this.switchboard = switchboard;
@@ -92,10 +96,14 @@ public final class DuetServer implements AutoCloseable {
         new TurnCredentials(config.turnUrls(), config.turnSecret(), config.turnTtl(), clock);
     Metrics metrics = new Metrics();
     LocalSessions sessions = new LocalSessions(clock, config.outboxSize());
-    CallBook calls =
-        new CallBook(
-            clock,
-            new CallPolicy(config.ringTimeout(), true, config.recordAll(), config.forceRelay()));
+    // Recording and relay-first calls need the media relay, which this version does not wire
+    // into calls yet: record requests are refused (forbidden) and the settings only warn.
+    if (config.recordAll() || config.forceRelay()) {
+      LOG.warn(
+          "DUET_RECORD_ALL / DUET_MEDIA_MODE=relay need the media relay, not available in this"
+              + " version: calls stay peer to peer and are not recorded");
+    }
+    CallBook calls = new CallBook(clock, new CallPolicy(config.ringTimeout(), false, false, false));
     Switchboard switchboard =
         new Switchboard(
             config,
@@ -114,17 +122,19 @@ public final class DuetServer implements AutoCloseable {
     ServerConnector connector = new ServerConnector(server, 1, 1);
     connector.setHost(config.host());
     connector.setPort(config.port());
+    connector.setIdleTimeout(45_000); // longer than the longest long poll (30 s)
     server.addConnector(connector);
     server.setStopTimeout(5000);
 
     Authenticator auth = new Authenticator(verifier, config.allowedOrigins());
     var upgrade = WebSocketEndpoint.create(server, config, switchboard, metrics);
     ApiHandler api = new ApiHandler(config, auth, switchboard, turn, db, devTokens);
-    Handler.Sequence rest = new Handler.Sequence(api);
+    HttpTransports http = new HttpTransports(config, auth, switchboard, metrics);
+    Handler.Sequence rest = new Handler.Sequence(api, http);
     webRoot(config).ifPresent(root -> rest.addHandler(staticFiles(root)));
     upgrade.setHandler(rest);
     server.setHandler(new WebSocketGate(auth, upgrade));
-    return new DuetServer(config, server, connector, switchboard, db, devTokens);
+    return new DuetServer(config, server, connector, switchboard, http, db, devTokens);
   }
 
   private static Handler staticFiles(Path root) {
@@ -223,6 +233,7 @@ public final class DuetServer implements AutoCloseable {
   @Override
   public void close() {
     switchboard.close();
+    http.close();
     try {
       server.stop();
     } catch (Exception e) {

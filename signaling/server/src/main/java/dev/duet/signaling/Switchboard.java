@@ -243,33 +243,60 @@ public final class Switchboard implements AutoCloseable {
 
   /** One text message from a client. Never throws: mistakes become error replies. */
   public void onText(Session session, String text) {
+    handleText(session, text).ifPresent(e -> send(session, e));
+  }
+
+  /**
+   * Handles one text message and returns the error it earned, if any, instead of queueing it: the
+   * HTTP transports answer such direct replies in the response to {@code POST /send}.
+   */
+  public Optional<ServerMessage.Error> handleText(Session session, String text) {
     metrics.messageIn();
     if (session.ended()) {
-      return;
+      return Optional.empty();
     }
     RateLimit rate = messageRates.get(session.id());
     if (rate != null && !rate.tryAcquire(System.nanoTime())) {
       if (rate.refusedInARow() > ABUSE_THRESHOLD) {
         session.link().ifPresent(l -> l.close(CloseCode.RATE_LIMIT_ABUSE, "rate limit abuse"));
-        return;
+        return Optional.empty();
       }
-      replyError(session, ErrorCode.RATE_LIMITED, "too many messages; slow down", null);
-      return;
+      return Optional.of(error(ErrorCode.RATE_LIMITED, "too many messages; slow down", null));
     }
     ClientMessage message;
     try {
       message = Codec.decodeClient(text);
     } catch (ProtocolException e) {
-      replyError(session, e.code(), e.getMessage(), e.re());
-      return;
+      return Optional.of(error(e.code(), e.getMessage(), e.re()));
     }
     try {
       dispatch(session, message);
     } catch (RuntimeException e) {
       LOG.error(
           "failed to handle {} from session {}", ClientType.of(message).wire(), session.id(), e);
-      replyError(session, ErrorCode.INTERNAL, "internal error", message.id());
+      return Optional.of(error(ErrorCode.INTERNAL, "internal error", message.id()));
     }
+    return Optional.empty();
+  }
+
+  /** A cumulative ack that arrived outside a message (the {@code after} of a poll). */
+  public void ack(Session session, long seq) {
+    delivered(session.ack(seq));
+  }
+
+  /** The live session {@code sessionId} if it belongs to {@code user}. */
+  public Optional<Session> sessionOf(String sessionId, String user) {
+    return sessions.find(sessionId).filter(s -> s.user().equals(user) && !s.ended());
+  }
+
+  /** Heartbeat period announced to clients. */
+  public java.time.Duration heartbeat() {
+    return config.heartbeat();
+  }
+
+  private ServerMessage.Error error(ErrorCode code, String message, String re) {
+    metrics.error(code.wire());
+    return ServerMessage.Error.of(code, message, re);
   }
 
   /** A message already decoded (HTTP transports decode batches themselves). */
@@ -489,18 +516,23 @@ public final class Switchboard implements AutoCloseable {
     }
   }
 
+  /**
+   * Tells the users who share a call or a conversation with {@code user} that it came online or
+   * went offline. The call peer is read on the call loop at the moment of the change (so the order
+   * against call events is fixed); correspondents come from the store.
+   */
   private void announcePresence(String user, boolean online) {
-    store.execute(
+    loop.execute(
         () -> {
           Set<String> interested = new LinkedHashSet<>();
-          try {
-            interested.addAll(messages.correspondents(user, PRESENCE_FANOUT));
-          } catch (RuntimeException e) {
-            LOG.error("could not load correspondents of a user", e);
-          }
-          loop.execute(
+          calls.callOf(user).ifPresent(c -> interested.add(c.peerOf(user)));
+          store.execute(
               () -> {
-                calls.callOf(user).ifPresent(c -> interested.add(c.peerOf(user)));
+                try {
+                  interested.addAll(messages.correspondents(user, PRESENCE_FANOUT));
+                } catch (RuntimeException e) {
+                  LOG.error("could not load correspondents of a user", e);
+                }
                 ServerMessage p = new ServerMessage.Presence(user, online);
                 for (String u : interested) {
                   router.send(Outgoing.toUser(u, p));

@@ -20,7 +20,7 @@ public final class TestServer implements AutoCloseable {
 
   private final DuetServer server;
   private final Path dataDir;
-  private final List<Recorder> clients = new ArrayList<>();
+  private final List<Client> clients = new ArrayList<>();
 
   private TestServer(DuetServer server, Path dataDir) {
     this.server = server;
@@ -79,7 +79,43 @@ public final class TestServer implements AutoCloseable {
             lastSeq));
   }
 
-  public Recorder track(Recorder r) {
+  /** The transports a client can use. */
+  public enum Transport {
+    WS,
+    SSE,
+    LONGPOLL,
+    SHORTPOLL
+  }
+
+  /**
+   * Connects {@code user} over a transport to {@code port} (the server's, or a proxy's), resuming
+   * when {@code resumeToken} is not null.
+   */
+  public Client connect(String user, Transport t, int port, String resumeToken, long lastSeq) {
+    String token = token(user);
+    String query = resumeToken == null ? "" : "resume=" + resumeToken + "&lastSeq=" + lastSeq;
+    long from = resumeToken == null ? 0 : lastSeq;
+    URI base = URI.create("http://127.0.0.1:" + port);
+    Client c =
+        switch (t) {
+          case WS ->
+              Recorder.connect(
+                  URI.create(
+                      "ws://127.0.0.1:"
+                          + port
+                          + "/ws?access_token="
+                          + URLEncoder.encode(token, StandardCharsets.UTF_8)
+                          + (query.isEmpty() ? "" : "&" + query)),
+                  Map.of(),
+                  from);
+          case SSE -> SseClient.connect(base, token, query, from);
+          case LONGPOLL -> PollClient.connect(base, token, 25, query, from);
+          case SHORTPOLL -> PollClient.connect(base, token, 0, query, from);
+        };
+    return track(c);
+  }
+
+  public <C extends Client> C track(C r) {
     clients.add(r);
     return r;
   }
@@ -90,7 +126,7 @@ public final class TestServer implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Recorder r : clients) {
+    for (Client r : clients) {
       r.close();
     }
     server.close();

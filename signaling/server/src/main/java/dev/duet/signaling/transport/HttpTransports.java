@@ -1,0 +1,320 @@
+package dev.duet.signaling.transport;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.duet.protocol.Codec;
+import dev.duet.protocol.ErrorCode;
+import dev.duet.protocol.ServerMessage;
+import dev.duet.signaling.Config;
+import dev.duet.signaling.Metrics;
+import dev.duet.signaling.Switchboard;
+import dev.duet.signaling.auth.AuthException;
+import dev.duet.signaling.auth.Principal;
+import dev.duet.signaling.http.Authenticator;
+import dev.duet.signaling.http.Json;
+import dev.duet.signaling.session.Frame;
+import dev.duet.signaling.session.Session;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * The HTTP transports of the session protocol, for networks where WebSocket is blocked:
+ *
+ * <ul>
+ *   <li>{@code GET /sse}: Server-Sent Events (see {@link SseLink});
+ *   <li>{@code GET /poll?after=&wait=[&session=]}: long polling, or short polling with {@code
+ *       wait=0} (see {@link PollLink});
+ *   <li>{@code POST /send?session=}: client messages (one object or an array) for either.
+ * </ul>
+ *
+ * Same envelope, sequence numbers, acks and resume as WebSocket; a session may move between
+ * transports by resuming. A transport carries frames and knows no call rules.
+ */
+public final class HttpTransports extends Handler.Abstract implements AutoCloseable {
+  /** Long polls are answered before common proxy timeouts. */
+  static final int MAX_WAIT_SECONDS = 30;
+
+  private final Config config;
+  private final Authenticator auth;
+  private final Switchboard switchboard;
+  private final Metrics metrics;
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "duet-http-transport-timers");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Set<SseLink> streams = ConcurrentHashMap.newKeySet();
+  private final Set<PollLink> pollers = ConcurrentHashMap.newKeySet();
+
+  public HttpTransports(
+      Config config, Authenticator auth, Switchboard switchboard, Metrics metrics) {
+    this.config = config;
+    this.auth = auth;
+    this.switchboard = switchboard;
+    this.metrics = metrics;
+    long beat = Math.max(100, config.heartbeat().toMillis() / 2);
+    timers.scheduleWithFixedDelay(this::heartbeats, beat, beat, TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(this::idlePollers, 250, 250, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    String path = Request.getPathInContext(request);
+    if (!path.equals("/sse") && !path.equals("/poll") && !path.equals("/send")) {
+      return false;
+    }
+    Principal principal;
+    if (!auth.originAllowed(request)) {
+      Json.error(response, callback, 403, ErrorCode.FORBIDDEN, "origin not allowed");
+      return true;
+    }
+    try {
+      principal = auth.authenticate(request);
+    } catch (AuthException e) {
+      response.getHeaders().put("WWW-Authenticate", "Bearer");
+      Json.error(response, callback, 401, ErrorCode.UNAUTHORIZED, e.getMessage());
+      return true;
+    }
+    Fields q = Request.extractQueryParameters(request);
+    switch (path) {
+      case "/sse" -> {
+        if (!HttpMethod.GET.is(request.getMethod())) {
+          return methodNotAllowed(response, callback);
+        }
+        sse(request, response, callback, principal, q);
+      }
+      case "/poll" -> {
+        if (!HttpMethod.GET.is(request.getMethod())) {
+          return methodNotAllowed(response, callback);
+        }
+        poll(response, callback, principal, q);
+      }
+      default -> {
+        if (!HttpMethod.POST.is(request.getMethod())) {
+          return methodNotAllowed(response, callback);
+        }
+        send(request, response, callback, principal, q);
+      }
+    }
+    return true;
+  }
+
+  private void sse(Request request, Response response, Callback callback, Principal p, Fields q) {
+    long lastSeq = WebSocketEndpoint.parseLong(q.getValue("lastSeq"));
+    String lastEventId = request.getHeaders().get("Last-Event-ID");
+    if (q.getValue("lastSeq") == null && lastEventId != null) {
+      lastSeq = WebSocketEndpoint.parseLong(lastEventId);
+    }
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, no-transform");
+    response.getHeaders().put("X-Accel-Buffering", "no");
+    SseLink link = new SseLink(switchboard, metrics, response, callback);
+    metrics.connectionOpened(link.transport());
+    streams.add(link);
+    Switchboard.Connected c =
+        switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
+    link.start(c);
+  }
+
+  private void poll(Response response, Callback callback, Principal p, Fields q) {
+    long after = WebSocketEndpoint.parseLong(q.getValue("after"));
+    int wait = (int) Math.min(MAX_WAIT_SECONDS, WebSocketEndpoint.parseLong(q.getValue("wait")));
+    String sessionId = q.getValue("session");
+    if (sessionId == null) {
+      // Opens (or resumes) a session: answers at once, welcome first.
+      PollLink link = new PollLink();
+      long lastSeq = WebSocketEndpoint.parseLong(q.getValue("lastSeq"));
+      Switchboard.Connected c =
+          switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
+      link.bind(c.session());
+      metrics.connectionOpened(link.transport());
+      pollers.add(link);
+      long from = c.resumed() ? lastSeq : 0;
+      link.poll(
+          from,
+          false,
+          (frames, code, reason) ->
+              writeFrames(response, callback, Optional.of(c.welcomeJson()), frames, code, reason));
+      return;
+    }
+    Optional<Session> session = switchboard.sessionOf(sessionId, p.user());
+    Optional<PollLink> link =
+        session.flatMap(Session::link).filter(l -> l instanceof PollLink).map(l -> (PollLink) l);
+    if (link.isEmpty()) {
+      Json.error(
+          response,
+          callback,
+          404,
+          ErrorCode.NOT_FOUND,
+          "no such polling session of yours: open one without 'session', or resume");
+      return;
+    }
+    switchboard.ack(session.get(), after);
+    AtomicBoolean answered = new AtomicBoolean();
+    PollLink.Reply reply =
+        (frames, code, reason) -> {
+          if (answered.compareAndSet(false, true)) {
+            writeFrames(response, callback, Optional.empty(), frames, code, reason);
+          }
+        };
+    link.get().poll(after, wait > 0, reply);
+    if (wait > 0 && !answered.get()) {
+      timers.schedule(() -> link.get().expire(reply), wait, TimeUnit.SECONDS);
+    }
+  }
+
+  private void writeFrames(
+      Response response,
+      Callback callback,
+      Optional<String> welcome,
+      List<Frame> frames,
+      int closeCode,
+      String closeReason) {
+    StringBuilder b = new StringBuilder("{\"messages\":[");
+    boolean first = true;
+    if (welcome.isPresent()) {
+      b.append(welcome.get());
+      first = false;
+    }
+    for (Frame f : frames) {
+      if (!first) {
+        b.append(',');
+      }
+      b.append(f.json());
+      first = false;
+      metrics.messageOut();
+    }
+    b.append(']');
+    if (closeCode != 0) {
+      JsonObject closed = new JsonObject();
+      closed.addProperty("code", closeCode);
+      closed.addProperty("reason", closeReason);
+      b.append(",\"closed\":").append(closed);
+    }
+    b.append('}');
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    Content.Sink.write(response, true, b.toString(), callback);
+  }
+
+  private void send(Request request, Response response, Callback callback, Principal p, Fields q) {
+    String sessionId = q.getValue("session");
+    Optional<Session> session =
+        sessionId == null ? Optional.empty() : switchboard.sessionOf(sessionId, p.user());
+    if (session.isEmpty()) {
+      Json.error(response, callback, 404, ErrorCode.NOT_FOUND, "no such session of yours");
+      return;
+    }
+    long limit = config.maxMessageBytes();
+    if (request.getLength() > limit) {
+      Json.error(response, callback, 413, ErrorCode.TOO_LARGE, "body over " + limit + " bytes");
+      return;
+    }
+    String body;
+    try {
+      body = Content.Source.asString(request, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      Json.error(response, callback, 400, ErrorCode.BAD_REQUEST, "could not read the body");
+      return;
+    }
+    if (body.getBytes(StandardCharsets.UTF_8).length > limit) {
+      Json.error(response, callback, 413, ErrorCode.TOO_LARGE, "body over " + limit + " bytes");
+      return;
+    }
+    JsonArray errors = new JsonArray();
+    JsonElement parsed;
+    try {
+      com.google.gson.stream.JsonReader reader =
+          new com.google.gson.stream.JsonReader(new java.io.StringReader(body));
+      reader.setStrictness(com.google.gson.Strictness.STRICT);
+      parsed = JsonParser.parseReader(reader);
+    } catch (RuntimeException e) {
+      parsed = null;
+    }
+    if (parsed != null && parsed.isJsonArray()) {
+      for (JsonElement e : parsed.getAsJsonArray()) {
+        switchboard
+            .handleText(session.get(), e.toString())
+            .ifPresent(err -> errors.add(encode(err)));
+      }
+    } else {
+      // One message (or something malformed: the codec names the problem as on WebSocket).
+      switchboard.handleText(session.get(), body).ifPresent(err -> errors.add(encode(err)));
+    }
+    JsonObject out = new JsonObject();
+    out.add("errors", errors);
+    Json.write(response, callback, 200, out);
+  }
+
+  private static JsonElement encode(ServerMessage.Error e) {
+    return JsonParser.parseString(Codec.encode(0, e));
+  }
+
+  private static boolean methodNotAllowed(Response response, Callback callback) {
+    Json.error(response, callback, 405, ErrorCode.BAD_REQUEST, "method not allowed");
+    return true;
+  }
+
+  private void heartbeats() {
+    for (SseLink s : streams) {
+      if (s.ended()) {
+        streams.remove(s);
+      } else {
+        s.heartbeat();
+      }
+    }
+  }
+
+  /** A poller that stops polling drops into grace, like a WebSocket that goes quiet. */
+  private void idlePollers() {
+    long idleLimit = config.heartbeat().multipliedBy(2).toNanos();
+    for (PollLink l : pollers) {
+      Session s = l.session();
+      boolean attached = s != null && s.link().filter(x -> x == l).isPresent();
+      if (!attached || l.closed()) {
+        pollers.remove(l);
+        metrics.connectionClosed(l.transport());
+        if (s != null) {
+          switchboard.disconnected(s, l);
+        }
+      } else if (l.idleNanos() > idleLimit) {
+        pollers.remove(l);
+        metrics.connectionClosed(l.transport());
+        switchboard.disconnected(s, l);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+    for (SseLink s : streams) {
+      s.close(1001, "server shutting down");
+    }
+    for (PollLink p : pollers) {
+      p.close(1001, "server shutting down");
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package dev.duet.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.duet.signaling.testing.Client;
+import dev.duet.signaling.testing.TestServer;
+import dev.duet.signaling.testing.TestServer.Transport;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** SSE, long and short polling: the same protocol and errors as WebSocket, over HTTP. */
+class HttpTransportsIT {
+  static TestServer server;
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start("DUET_HEARTBEAT", "1s");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  int port() {
+    return server.server().port();
+  }
+
+  HttpResponse<String> post(String path, String token, String body) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(server.http(path))
+            .header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(server.http(path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aCallWorksBetweenAnSseCallerAndALongPollingCallee() {
+    Client a = server.connect("sse-a", Transport.SSE, port(), null, 0);
+    Client b = server.connect("lp-b", Transport.LONGPOLL, port(), null, 0);
+    String id = UUID.randomUUID().toString();
+    a.send("call.invite", "callId", id, "to", "lp-b");
+    b.expect("call.incoming");
+    b.send("call.accept", "callId", id);
+    a.expect("call.accepted");
+    b.expect("call.accepted");
+    a.send("sdp.offer", "callId", id, "sdp", "v=0\r\n");
+    b.expect("sdp.offer");
+    b.send("sdp.answer", "callId", id, "sdp", "v=0\r\n");
+    a.expect("sdp.answer");
+    a.send("call.hangup", "callId", id);
+    assertThat(a.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
+    assertThat(b.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
+  }
+
+  @Test
+  void shortPollingChats() {
+    Client a = server.connect("sp-a", Transport.SHORTPOLL, port(), null, 0);
+    Client b = server.connect("sp-b", Transport.SHORTPOLL, port(), null, 0);
+    a.send("chat.send", "to", "sp-b", "text", "polled", "clientMsgId", "1");
+    a.expect("chat.sent");
+    assertThat(b.expect("chat.message").get("text").getAsString()).isEqualTo("polled");
+    // The next poll acks it: a gets the delivery receipt.
+    assertThat(a.expect("chat.receipt").get("status").getAsString()).isEqualTo("delivered");
+  }
+
+  @Test
+  void badInputOverHttpGetsTheSameErrorsAsOnWebSocket() throws Exception {
+    Client a = server.connect("bad-a", Transport.SSE, port(), null, 0);
+    String sid = a.welcome().get("sessionId").getAsString();
+    String token = server.token("bad-a");
+
+    JsonArray malformed = errors(post("/send?session=" + sid, token, "{not json"));
+    assertThat(malformed.get(0).getAsJsonObject().get("code").getAsString())
+        .isEqualTo("bad_request");
+    JsonArray unknown =
+        errors(post("/send?session=" + sid, token, "{\"type\":\"x.y\",\"id\":\"7\"}"));
+    assertThat(unknown.get(0).getAsJsonObject().get("code").getAsString())
+        .isEqualTo("unknown_type");
+    assertThat(unknown.get(0).getAsJsonObject().get("re").getAsString()).isEqualTo("7");
+    JsonArray batch =
+        errors(
+            post(
+                "/send?session=" + sid,
+                token,
+                "[{\"type\":\"ping\",\"id\":\"p\"},{\"type\":\"call.accept\",\"id\":\"q\"},42]"));
+    assertThat(batch).hasSize(2);
+    assertThat(batch.get(0).getAsJsonObject().get("re").getAsString()).isEqualTo("q");
+    assertThat(a.expect("pong").get("re").getAsString()).isEqualTo("p");
+
+    HttpResponse<String> big =
+        post("/send?session=" + sid, token, "[" + "1,".repeat(40_000) + "1]");
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(big.body()).contains("too_large");
+
+    assertThat(post("/send?session=" + sid, "garbage", "{}").statusCode()).isEqualTo(401);
+    assertThat(get("/poll?wait=0", null).statusCode()).isEqualTo(401);
+    assertThat(get("/sse", "garbage").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void nobodyCanPostOrPollIntoAnotherUsersSession() throws Exception {
+    Client victim = server.connect("victim", Transport.LONGPOLL, port(), null, 0);
+    String sid = victim.welcome().get("sessionId").getAsString();
+    String mallory = server.token("mallory");
+    HttpResponse<String> posted =
+        post(
+            "/send?session=" + sid,
+            mallory,
+            "{\"type\":\"chat.send\",\"to\":\"x\",\"text\":\"t\",\"clientMsgId\":\"1\"}");
+    assertThat(posted.statusCode()).isEqualTo(404);
+    HttpResponse<String> polled = get("/poll?session=" + sid + "&after=0&wait=0", mallory);
+    assertThat(polled.statusCode()).isEqualTo(404);
+    victim.assertExhausted();
+  }
+
+  @Test
+  void sseStreamHasProxyFriendlyHeadersHeartbeatsAndSeqIds() throws Exception {
+    HttpResponse<InputStream> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(server.server().uri() + "/sse"))
+                .header("Authorization", "Bearer " + server.token("hb"))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+    assertThat(r.headers().firstValue("cache-control").orElse("")).contains("no-cache");
+    assertThat(r.headers().firstValue("x-accel-buffering").orElse("")).isEqualTo("no");
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      assertThat(in.readLine()).isEqualTo("event: welcome");
+      JsonObject welcome = JsonParser.parseString(in.readLine().substring(6)).getAsJsonObject();
+      assertThat(welcome.get("type").getAsString()).isEqualTo("welcome");
+      String line;
+      boolean heartbeat = false;
+      while ((line = in.readLine()) != null && !heartbeat) {
+        heartbeat = line.startsWith(":");
+      }
+      assertThat(heartbeat).as("a comment heartbeat within the heartbeat period").isTrue();
+    }
+  }
+
+  @Test
+  void aPollerThatStopsPollingDropsIntoGraceAndCanResumeOnWebSocket() {
+    Client a = server.connect("quit-a", Transport.LONGPOLL, port(), null, 0);
+    Client sender = server.connect("quit-s", Transport.WS, port(), null, 0);
+    a.drop();
+    sender.send("chat.send", "to", "quit-a", "text", "while away", "clientMsgId", "1");
+    sender.expect("chat.sent");
+    Client back = server.connect("quit-a", Transport.WS, port(), a.resumeToken(), a.lastSeq());
+    assertThat(back.welcome().get("resumed").getAsBoolean()).isTrue();
+    assertThat(back.expect("chat.message").get("text").getAsString()).isEqualTo("while away");
+  }
+
+  static JsonArray errors(HttpResponse<String> r) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("errors");
+  }
+}
