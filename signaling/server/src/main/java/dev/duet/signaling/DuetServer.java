@@ -133,7 +133,7 @@ public final class DuetServer implements AutoCloseable {
     Handler.Sequence rest = new Handler.Sequence(api, http);
     webRoot(config).ifPresent(root -> rest.addHandler(staticFiles(root)));
     upgrade.setHandler(rest);
-    server.setHandler(new WebSocketGate(auth, upgrade));
+    server.setHandler(new WebSocketGate(auth, metrics, upgrade));
     return new DuetServer(config, server, connector, switchboard, http, db, devTokens);
   }
 

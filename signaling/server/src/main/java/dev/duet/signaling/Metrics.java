@@ -11,6 +11,7 @@ public final class Metrics {
   private final AtomicLong openConnections = new AtomicLong();
   private final LongAdder messagesIn = new LongAdder();
   private final LongAdder messagesOut = new LongAdder();
+  private final LongAdder httpRequests = new LongAdder();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> connectionsByTransport = new ConcurrentHashMap<>();
 
@@ -26,6 +27,11 @@ public final class Metrics {
 
   public void messageIn() {
     messagesIn.increment();
+  }
+
+  /** Every HTTP request, WebSocket upgrades included. */
+  public void httpRequest() {
+    httpRequests.increment();
   }
 
   public void messageOut() {
@@ -88,6 +94,11 @@ public final class Metrics {
         .append("# TYPE duet_messages_out_total counter\n")
         .append("duet_messages_out_total ")
         .append(messagesOut.sum())
+        .append('\n');
+    b.append("# HELP duet_http_requests_total HTTP requests (WebSocket upgrades included).\n")
+        .append("# TYPE duet_http_requests_total counter\n")
+        .append("duet_http_requests_total ")
+        .append(httpRequests.sum())
         .append('\n');
     b.append("# HELP duet_errors_total Error replies by code.\n")
         .append("# TYPE duet_errors_total counter\n");

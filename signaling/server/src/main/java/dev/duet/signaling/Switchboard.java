@@ -455,6 +455,8 @@ public final class Switchboard implements AutoCloseable {
                 overflowed(r);
               }
             }
+            // The sender's other devices show the conversation too (no delivery tracking).
+            router.send(Outgoing.toUserExcept(session.user(), session.id(), msg));
           }
         });
   }

@@ -8,20 +8,23 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * In front of the WebSocket upgrade: a bad, expired or missing token gets HTTP 401 and a foreign
- * browser Origin HTTP 403, before any upgrade. A verified principal is left as a request attribute
- * for the endpoint.
+ * The outermost handler: counts every HTTP request, and in front of the WebSocket upgrade: a bad,
+ * expired or missing token gets HTTP 401 and a foreign browser Origin HTTP 403, before any upgrade.
+ * A verified principal is left as a request attribute for the endpoint.
  */
 public final class WebSocketGate extends Handler.Wrapper {
   private final Authenticator auth;
+  private final dev.duet.signaling.Metrics metrics;
 
-  public WebSocketGate(Authenticator auth, Handler next) {
+  public WebSocketGate(Authenticator auth, dev.duet.signaling.Metrics metrics, Handler next) {
     super(next);
     this.auth = auth;
+    this.metrics = metrics;
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    metrics.httpRequest();
     if (!"/ws".equals(Request.getPathInContext(request))) {
       return super.handle(request, response, callback);
     }

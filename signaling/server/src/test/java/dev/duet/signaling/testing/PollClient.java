@@ -20,20 +20,27 @@ public final class PollClient extends Client {
   private final URI base;
   private final String token;
   private final int wait;
-  private final Duration shortPollInterval = Duration.ofMillis(50);
+  private final Duration shortPollInterval;
   private volatile boolean running = true;
   private volatile CompletableFuture<HttpResponse<String>> inFlight;
   private Thread poller;
 
-  private PollClient(URI base, String token, int wait, long lastSeq) {
+  private PollClient(URI base, String token, int wait, long lastSeq, Duration interval) {
     super(lastSeq);
+    this.shortPollInterval = interval;
     this.base = base;
     this.token = token;
     this.wait = wait;
   }
 
   public static PollClient connect(URI base, String token, int wait, String query, long lastSeq) {
-    PollClient c = new PollClient(base, token, wait, lastSeq);
+    return connect(base, token, wait, query, lastSeq, Duration.ofMillis(50));
+  }
+
+  /** As above, with the interval between short polls ({@code wait = 0}). */
+  public static PollClient connect(
+      URI base, String token, int wait, String query, long lastSeq, Duration interval) {
+    PollClient c = new PollClient(base, token, wait, lastSeq, interval);
     String first = "/poll?wait=0" + (query.isEmpty() ? "" : "&" + query);
     c.fetch(first); // the welcome and any replay
     c.poller = new Thread(c::loop, "poll-client");

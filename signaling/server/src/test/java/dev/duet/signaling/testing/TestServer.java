@@ -130,5 +130,10 @@ public final class TestServer implements AutoCloseable {
       r.close();
     }
     server.close();
+    try (var files = Files.walk(dataDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a temp folder left behind is harmless
+    }
   }
 }
