@@ -5,6 +5,12 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const TRANSPORT = TRANSPORTS.includes(params.get('transport')) ? params.get('transport') : 'auto';
 const ICE_POLICY = params.get('ice') === 'relay' ? 'relay' : 'all';
+// ?record=1 asks for every call placed from this page to be recorded (through the media relay).
+const RECORD = params.get('record') === '1';
+// Testing only: ?p2p=block ignores the peer's candidates, so only the relay can connect the call;
+// ?connectTimeoutMs= shortens the wait before ICE restarts and the relay.
+const BLOCK_P2P = params.get('p2p') === 'block';
+const CONNECT_MS = Number(params.get('connectTimeoutMs')) || 0;
 const TOKEN_KEY = 'duet.token';
 
 const ui = {
@@ -84,7 +90,13 @@ function tokenUser(token) {
 }
 
 async function start(token) {
-  const client = new DuetClient({ token, transport: TRANSPORT, iceTransportPolicy: ICE_POLICY });
+  const client = new DuetClient({
+    token,
+    transport: TRANSPORT,
+    iceTransportPolicy: ICE_POLICY,
+    blockPeerCandidates: BLOCK_P2P,
+    ...(CONNECT_MS ? { connectTimeoutMs: CONNECT_MS } : {}),
+  });
   ui.client = client;
   wireClient(client);
   try {
@@ -516,7 +528,7 @@ function startCall(name) {
   if (ui.call) return;
   contact(name);
   select(name);
-  const call = ui.client.call(name);
+  const call = ui.client.call(name, { record: RECORD });
   adoptCall(call);
 }
 
@@ -899,6 +911,7 @@ window.duetDebug = {
             direction: call.direction,
             state: call.state,
             path: call.path,
+            connectedAt: call.connectedAt || null,
             iceConnectionState: call.pc ? call.pc.iceConnectionState : null,
             stats: call.lastStats,
             turnErrors: ui.turnErrors,

@@ -21,6 +21,9 @@
 
 export const PROTOCOL_VERSION = 1;
 
+/** The `from` of SDP answers and candidates that come from the server's media relay. */
+export const RELAY_PEER = '@relay';
+
 /** Transports in fallback order, by the names the `transport` option and `?transport=` take. */
 export const TRANSPORTS = Object.freeze(['ws', 'sse', 'longpoll', 'poll']);
 
@@ -477,6 +480,10 @@ export class DuetClient extends EventTarget {
    * @param {number} [options.ackDelayMs] acks are batched for this long (default 200)
    * @param {number} [options.openTimeoutMs] how long a transport may take to deliver a welcome
    *   before the next one is tried (default 6000)
+   * @param {number} [options.connectTimeoutMs] how long ICE may take to connect before an ICE
+   *   restart (then the media relay) is tried (default 20000)
+   * @param {boolean} [options.blockPeerCandidates] testing only: ignore the other party's
+   *   candidates (the relay's still count), so peer-to-peer cannot connect
    */
   constructor(options = {}) {
     super();
@@ -488,6 +495,8 @@ export class DuetClient extends EventTarget {
       rtcConfiguration: {},
       ackDelayMs: 200,
       openTimeoutMs: 6000,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      blockPeerCandidates: false,
       getLocalMedia: () => navigator.mediaDevices.getUserMedia({ audio: true, video: true }),
       ...options,
     };
@@ -1232,6 +1241,7 @@ export class DuetCall extends EventTarget {
         this._serial(() => this._onDescription({ type: msg.type === 'sdp.offer' ? 'offer' : 'answer', sdp: msg.sdp }));
         return;
       case 'ice.candidate':
+        if (this.client.options.blockPeerCandidates && msg.from !== RELAY_PEER) return;
         this._serial(() => this._onCandidate(msg.candidate));
         return;
       default:
@@ -1304,7 +1314,7 @@ export class DuetCall extends EventTarget {
     if (offerer) {
       this._addTracks(pc);
     }
-    this._timers.connect = setTimeout(() => this._checkConnected(pc), CONNECT_TIMEOUT_MS);
+    this._timers.connect = setTimeout(() => this._checkConnected(pc), this.client.options.connectTimeoutMs);
     this._startStats();
   }
 
@@ -1377,7 +1387,7 @@ export class DuetCall extends EventTarget {
       this._restarts++;
       this._setState('reconnecting');
       pc.restartIce();
-      this._timers.connect = setTimeout(() => this._checkConnected(pc), CONNECT_TIMEOUT_MS / 2);
+      this._timers.connect = setTimeout(() => this._checkConnected(pc), this.client.options.connectTimeoutMs / 2);
       return;
     }
     if (this.path === 'p2p') {

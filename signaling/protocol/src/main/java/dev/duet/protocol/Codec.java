@@ -6,10 +6,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.JsonSyntaxException;
-import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -38,6 +36,7 @@ public final class Codec {
           .registerTypeAdapter(Long.class, new StrictLong().nullSafe())
           .registerTypeAdapter(Integer.class, new StrictInteger().nullSafe())
           .create();
+  private static final TypeAdapter<JsonElement> ELEMENT = new Gson().getAdapter(JsonElement.class);
   private static final Gson WRITER =
       new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
@@ -111,18 +110,28 @@ public final class Codec {
     }
   }
 
-  private static JsonObject parseObject(String json) {
-    JsonElement element;
+  /**
+   * Parses strict JSON (RFC 8259: no comments, unquoted names or single quotes) with nothing after
+   * the value.
+   *
+   * @throws ProtocolException {@link ErrorCode#BAD_REQUEST} when it is not
+   */
+  public static JsonElement parseStrict(String json) {
     try {
       JsonReader reader = new JsonReader(new StringReader(json));
-      reader.setStrictness(Strictness.STRICT);
-      element = JsonParser.parseReader(reader);
+      reader.setLenient(false);
+      JsonElement element = ELEMENT.read(reader);
       if (reader.peek() != JsonToken.END_DOCUMENT) {
         throw new JsonSyntaxException("data after the message");
       }
+      return element;
     } catch (JsonParseException | IllegalStateException | IOException e) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "malformed JSON", null);
     }
+  }
+
+  private static JsonObject parseObject(String json) {
+    JsonElement element = parseStrict(json);
     if (!element.isJsonObject()) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "a message must be a JSON object", null);
     }

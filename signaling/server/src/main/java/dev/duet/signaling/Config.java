@@ -38,7 +38,13 @@ public record Config(
     Optional<String> dbPassword,
     Optional<Path> webRoot,
     boolean recordAll,
-    boolean forceRelay) {
+    boolean forceRelay,
+    Optional<String> kurentoUrl,
+    boolean mediaEngine,
+    Path recordingsDir,
+    Optional<String> mediaPorts,
+    Optional<String> mediaAddresses,
+    int recordingRetentionDays) {
 
   /** Reads the configuration from environment-style variables. */
   public static Config fromEnv(Map<String, String> env) {
@@ -69,7 +75,13 @@ public record Config(
         opt(env, "DUET_DB_PASSWORD"),
         opt(env, "DUET_WEB_ROOT").map(Path::of),
         bool(env.get("DUET_RECORD_ALL"), false),
-        "relay".equalsIgnoreCase(env.getOrDefault("DUET_MEDIA_MODE", "auto")));
+        "relay".equalsIgnoreCase(env.getOrDefault("DUET_MEDIA_MODE", "auto")),
+        opt(env, "DUET_KURENTO_URL"),
+        bool(env.get("DUET_MEDIA_ENGINE"), true),
+        opt(env, "DUET_RECORDINGS_DIR").map(Path::of).orElse(data.resolve("recordings")),
+        opt(env, "DUET_MEDIA_PORTS"),
+        opt(env, "DUET_MEDIA_ADDRESSES"),
+        Integer.parseInt(env.getOrDefault("DUET_RECORDING_RETENTION_DAYS", "0")));
   }
 
   /** Parses {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, {@code 3d} or plain seconds. */
@@ -128,6 +140,10 @@ public record Config(
         + (turnSecret.isPresent() ? "***" : "none")
         + ", db="
         + dbUrl.map(u -> u.replaceAll("password=[^&;]*", "password=***")).orElse("embedded H2")
+        + ", media="
+        + kurentoUrl.orElse(mediaEngine ? "embedded engine" : "none")
+        + ", recordings="
+        + recordingsDir
         + "]";
   }
 }

@@ -1,5 +1,10 @@
 package dev.duet.signaling;
 
+import dev.duet.media.KurentoMediaRelay;
+import dev.duet.media.MediaRelay;
+import dev.duet.media.RelaySettings;
+import dev.duet.media.engine.EngineConfig;
+import dev.duet.media.engine.MediaEngine;
 import dev.duet.signaling.auth.TokenIssuer;
 import dev.duet.signaling.auth.TokenVerifier;
 import dev.duet.signaling.call.CallBook;
@@ -44,6 +49,7 @@ public final class DuetServer implements AutoCloseable {
   private final HttpTransports http;
   private final Database db;
   private final Optional<TokenIssuer> devTokens;
+  private final Media media;
 
   private DuetServer(
       Config config,
@@ -52,7 +58,9 @@ public final class DuetServer implements AutoCloseable {
       Switchboard switchboard,
       HttpTransports http,
       Database db,
-      Optional<TokenIssuer> devTokens) {
+      Optional<TokenIssuer> devTokens,
+      Media media) {
+    this.media = media;
     this.config = config;
     this.http = http;
     this.server = server;
@@ -60,6 +68,69 @@ public final class DuetServer implements AutoCloseable {
     this.switchboard = switchboard;
     this.db = db;
     this.devTokens = devTokens;
+  }
+
+  /**
+   * The media side: a relay on the Kurento media server at DUET_KURENTO_URL, or on the embedded
+   * engine started in-process; none when neither can be had (calls then stay peer to peer).
+   */
+  record Media(Optional<MediaEngine> engine, Optional<MediaRelay> relay) implements AutoCloseable {
+    static Media start(Config config) {
+      try {
+        Files.createDirectories(config.recordingsDir());
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create " + config.recordingsDir(), e);
+      }
+      Optional<MediaEngine> engine = Optional.empty();
+      String url;
+      if (config.kurentoUrl().isPresent()) {
+        url = config.kurentoUrl().get();
+      } else if (config.mediaEngine()) {
+        try {
+          java.util.Map<String, String> env = new java.util.HashMap<>();
+          config.mediaPorts().ifPresent(v -> env.put("DUET_MEDIA_PORTS", v));
+          config.mediaAddresses().ifPresent(v -> env.put("DUET_MEDIA_ADDRESSES", v));
+          engine =
+              Optional.of(
+                  MediaEngine.start(
+                      EngineConfig.fromEnvironment(env)
+                          .withPort(0)
+                          .withRecordingsRoot(config.recordingsDir())));
+        } catch (RuntimeException | LinkageError e) {
+          LOG.warn(
+              "the embedded media engine could not start ({}): no media relay, calls stay peer to"
+                  + " peer (install gstreamer1.0-plugins-bad gstreamer1.0-nice)",
+              e.toString());
+          return new Media(Optional.empty(), Optional.empty());
+        }
+        url = engine.get().uri().toString();
+      } else {
+        return new Media(Optional.empty(), Optional.empty());
+      }
+      try {
+        MediaRelay relay =
+            KurentoMediaRelay.connect(
+                new RelaySettings(
+                    url,
+                    config.recordingsDir(),
+                    Optional.empty(),
+                    3478,
+                    Optional.empty(),
+                    java.time.Duration.ofSeconds(5)));
+        LOG.info("media relay on {}", engine.isPresent() ? "the embedded engine" : url);
+        return new Media(engine, Optional.of(relay));
+      } catch (RuntimeException e) {
+        LOG.warn("media server at {} unreachable: no media relay ({})", url, e.toString());
+        engine.ifPresent(MediaEngine::close);
+        return new Media(Optional.empty(), Optional.empty());
+      }
+    }
+
+    @Override
+    public void close() {
+      relay.ifPresent(MediaRelay::close);
+      engine.ifPresent(MediaEngine::close);
+    }
   }
 
   /** Builds (does not start) a server from configuration. */
@@ -96,14 +167,21 @@ public final class DuetServer implements AutoCloseable {
         new TurnCredentials(config.turnUrls(), config.turnSecret(), config.turnTtl(), clock);
     Metrics metrics = new Metrics();
     LocalSessions sessions = new LocalSessions(clock, config.outboxSize());
-    // Recording and relay-first calls need the media relay, which this version does not wire
-    // into calls yet: record requests are refused (forbidden) and the settings only warn.
-    if (config.recordAll() || config.forceRelay()) {
+    Media mediaParts = Media.start(config);
+    boolean relay = mediaParts.relay().isPresent();
+    if (!relay && (config.recordAll() || config.forceRelay())) {
       LOG.warn(
-          "DUET_RECORD_ALL / DUET_MEDIA_MODE=relay need the media relay, not available in this"
-              + " version: calls stay peer to peer and are not recorded");
+          "DUET_RECORD_ALL / DUET_MEDIA_MODE=relay need the media relay, which is not available:"
+              + " calls stay peer to peer and are not recorded");
     }
-    CallBook calls = new CallBook(clock, new CallPolicy(config.ringTimeout(), false, false, false));
+    CallBook calls =
+        new CallBook(
+            clock,
+            new CallPolicy(
+                config.ringTimeout(),
+                relay,
+                relay && config.recordAll(),
+                relay && config.forceRelay()));
     Switchboard switchboard =
         new Switchboard(
             config,
@@ -114,7 +192,9 @@ public final class DuetServer implements AutoCloseable {
             db.messages(),
             db.calls(),
             turn,
-            metrics);
+            metrics,
+            mediaParts.relay(),
+            RecordingSink.none());
 
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("duet-http");
@@ -134,7 +214,7 @@ public final class DuetServer implements AutoCloseable {
     webRoot(config).ifPresent(root -> rest.addHandler(staticFiles(root)));
     upgrade.setHandler(rest);
     server.setHandler(new WebSocketGate(auth, metrics, upgrade));
-    return new DuetServer(config, server, connector, switchboard, http, db, devTokens);
+    return new DuetServer(config, server, connector, switchboard, http, db, devTokens, mediaParts);
   }
 
   private static Handler staticFiles(Path root) {
@@ -234,6 +314,7 @@ public final class DuetServer implements AutoCloseable {
   public void close() {
     switchboard.close();
     http.close();
+    media.close();
     try {
       server.stop();
     } catch (Exception e) {

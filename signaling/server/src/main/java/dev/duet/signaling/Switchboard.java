@@ -1,9 +1,17 @@
 package dev.duet.signaling;
 
+import dev.duet.media.CallMedia;
+import dev.duet.media.MediaException;
+import dev.duet.media.MediaListener;
+import dev.duet.media.MediaRelay;
+import dev.duet.media.RecordingFile;
+import dev.duet.media.RelayCandidate;
+import dev.duet.protocol.Candidate;
 import dev.duet.protocol.ClientMessage;
 import dev.duet.protocol.ClientType;
 import dev.duet.protocol.CloseCode;
 import dev.duet.protocol.Codec;
+import dev.duet.protocol.EndReason;
 import dev.duet.protocol.ErrorCode;
 import dev.duet.protocol.Limits;
 import dev.duet.protocol.ProtocolException;
@@ -11,6 +19,8 @@ import dev.duet.protocol.ServerMessage;
 import dev.duet.signaling.auth.Principal;
 import dev.duet.signaling.call.Call;
 import dev.duet.signaling.call.CallBook;
+import dev.duet.signaling.call.CallState;
+import dev.duet.signaling.call.MediaPath;
 import dev.duet.signaling.call.Outgoing;
 import dev.duet.signaling.call.Party;
 import dev.duet.signaling.call.Transition;
@@ -65,6 +75,9 @@ public final class Switchboard implements AutoCloseable {
   private static final int OFFLINE_BATCH = 1000;
   private static final int PRESENCE_FANOUT = 100;
 
+  /** The {@code from} of SDP and candidates that come from the media relay. */
+  public static final String RELAY_PEER = "@relay";
+
   /** Messages refused in a row for rate before the connection is closed (4005). */
   private static final int ABUSE_THRESHOLD = 200;
 
@@ -79,6 +92,14 @@ public final class Switchboard implements AutoCloseable {
   private final Metrics metrics;
   private final ScheduledExecutorService loop;
   private final ExecutorService store;
+  private final Optional<MediaRelay> media;
+  private final RecordingSink recordings;
+  private final ExecutorService mediaThread =
+      Executors.newSingleThreadExecutor(r -> daemon(r, "duet-media"));
+
+  /** Calls' media on the relay; touched only on the media thread. */
+  private final Map<String, CallMedia> callMedia = new java.util.HashMap<>();
+
   private final Map<String, RateLimit> messageRates = new ConcurrentHashMap<>();
   private final Map<String, RateLimit> chatRates = new ConcurrentHashMap<>();
 
@@ -91,8 +112,12 @@ public final class Switchboard implements AutoCloseable {
       MessageStore messages,
       CallStore callStore,
       TurnCredentials turn,
-      Metrics metrics) {
+      Metrics metrics,
+      Optional<MediaRelay> media,
+      RecordingSink recordings) {
     this.config = config;
+    this.media = media;
+    this.recordings = recordings;
     this.clock = clock;
     this.calls = calls;
     this.sessions = sessions;
@@ -333,20 +358,59 @@ public final class Switchboard implements AutoCloseable {
         var c = (ClientMessage.SdpOffer) m;
         if (checkSdp(session, c.sdp(), c.id())) {
           ServerMessage out = new ServerMessage.SdpOffer(c.callId(), c.sdp(), me.user());
-          onLoop(() -> calls.signal(me, c.callId(), out, false, c.id()));
+          loop.execute(
+              () -> {
+                Optional<Call> relayed = relayedCall(me, c.callId());
+                if (relayed.isPresent()) {
+                  Call call = relayed.get();
+                  mediaThread.execute(() -> relayOffer(call, me, c));
+                } else {
+                  apply(calls.signal(me, c.callId(), out, false, c.id()));
+                }
+              });
         }
       }
       case SDP_ANSWER -> {
         var c = (ClientMessage.SdpAnswer) m;
         if (checkSdp(session, c.sdp(), c.id())) {
           ServerMessage out = new ServerMessage.SdpAnswer(c.callId(), c.sdp(), me.user());
-          onLoop(() -> calls.signal(me, c.callId(), out, true, c.id()));
+          loop.execute(
+              () -> {
+                if (relayedCall(me, c.callId()).isPresent()) {
+                  apply(
+                      Transition.error(
+                          me,
+                          ErrorCode.INVALID_STATE,
+                          "on the relay path the server answers: send sdp.offer",
+                          c.id()));
+                } else {
+                  apply(calls.signal(me, c.callId(), out, true, c.id()));
+                }
+              });
         }
       }
       case ICE_CANDIDATE -> {
         var c = (ClientMessage.IceCandidate) m;
         ServerMessage out = new ServerMessage.IceCandidate(c.callId(), c.candidate(), me.user());
-        onLoop(() -> calls.signal(me, c.callId(), out, false, c.id()));
+        loop.execute(
+            () -> {
+              Optional<Call> relayed = relayedCall(me, c.callId());
+              if (relayed.isPresent()) {
+                if (c.candidate() != null) {
+                  Call call = relayed.get();
+                  RelayCandidate rc =
+                      new RelayCandidate(
+                          c.candidate().candidate(),
+                          c.candidate().sdpMid(),
+                          c.candidate().sdpMLineIndex() == null
+                              ? 0
+                              : c.candidate().sdpMLineIndex());
+                  mediaThread.execute(() -> relayCandidate(call, me, rc));
+                }
+              } else {
+                apply(calls.signal(me, c.callId(), out, false, c.id()));
+              }
+            });
       }
       case CALL_RELAY -> {
         var c = (ClientMessage.CallRelay) m;
@@ -357,9 +421,9 @@ public final class Switchboard implements AutoCloseable {
     }
   }
 
-  /** Until the media relay lands, P2P failure ends the call with ice_failed. */
+  /** Without a media relay, a P2P failure ends the call with ice_failed. */
   private boolean relayAvailable() {
-    return false;
+    return media.isPresent();
   }
 
   private boolean checkSdp(Session session, String sdp, String re) {
@@ -384,6 +448,114 @@ public final class Switchboard implements AutoCloseable {
     }
     for (Call c : t.changed()) {
       store.execute(() -> saveCall(c));
+      if (c.state() == CallState.ENDED && media.isPresent()) {
+        mediaThread.execute(() -> closeMedia(c));
+      }
+    }
+  }
+
+  /** The answered call of {@code me} when its media goes through the relay. Call loop only. */
+  private Optional<Call> relayedCall(Party me, String callId) {
+    if (media.isEmpty()) {
+      return Optional.empty();
+    }
+    return calls.answeredCallOf(me, callId).filter(c -> c.path() == MediaPath.RELAY);
+  }
+
+  /** Media thread: the call's pipeline, set up on first use. */
+  private CallMedia mediaOf(Call call) {
+    CallMedia cm = callMedia.get(call.callId());
+    if (cm == null) {
+      String callId = call.callId();
+      cm =
+          media
+              .orElseThrow()
+              .open(
+                  callId,
+                  List.of(call.caller().user(), call.callee()),
+                  call.record(),
+                  new MediaListener() {
+                    @Override
+                    public void candidate(String party, RelayCandidate c) {
+                      loop.execute(() -> relayToParty(callId, party, c));
+                    }
+
+                    @Override
+                    public void failed(String reason) {
+                      loop.execute(() -> apply(calls.end(callId, EndReason.MEDIA_FAILED)));
+                    }
+                  });
+      callMedia.put(callId, cm);
+    }
+    return cm;
+  }
+
+  /** Media thread: a party's offer to the relay; the relay's answer goes back to it. */
+  private void relayOffer(Call call, Party from, ClientMessage.SdpOffer offer) {
+    try {
+      String answer = mediaOf(call).offer(from.user(), offer.sdp());
+      router.send(
+          Outgoing.to(from, new ServerMessage.SdpAnswer(call.callId(), answer, RELAY_PEER)));
+    } catch (MediaException e) {
+      LOG.error("media relay failed for call {}", call.callId(), e);
+      loop.execute(() -> apply(calls.end(call.callId(), EndReason.MEDIA_FAILED)));
+    }
+  }
+
+  /** Media thread: a party's candidate for its relay endpoint. */
+  private void relayCandidate(Call call, Party from, RelayCandidate candidate) {
+    try {
+      mediaOf(call).candidate(from.user(), candidate);
+    } catch (MediaException e) {
+      LOG.error("media relay failed for call {}", call.callId(), e);
+      loop.execute(() -> apply(calls.end(call.callId(), EndReason.MEDIA_FAILED)));
+    }
+  }
+
+  /** Call loop: the relay's candidate goes to the party's device in the call. */
+  private void relayToParty(String callId, String party, RelayCandidate c) {
+    calls
+        .find(callId)
+        .ifPresent(
+            call -> {
+              Optional<Party> to =
+                  party.equals(call.caller().user())
+                      ? Optional.of(call.caller())
+                      : call.calleeParty();
+              to.ifPresent(
+                  p ->
+                      router.send(
+                          Outgoing.to(
+                              p,
+                              new ServerMessage.IceCandidate(
+                                  callId,
+                                  new Candidate(c.candidate(), c.sdpMid(), c.sdpMLineIndex()),
+                                  RELAY_PEER))));
+            });
+  }
+
+  /** Media thread: an ended call's pipeline is released and its recordings catalogued. */
+  private void closeMedia(Call call) {
+    CallMedia cm = callMedia.remove(call.callId());
+    if (cm == null) {
+      return;
+    }
+    List<RecordingFile> files;
+    try {
+      files = cm.close();
+    } catch (RuntimeException e) {
+      LOG.error("could not close the media of call {}", call.callId(), e);
+      return;
+    }
+    if (!files.isEmpty()) {
+      store.execute(
+          () -> {
+            try {
+              recordings.recorded(call, files);
+            } catch (RuntimeException e) {
+              LOG.error("could not catalogue the recordings of call {}", call.callId(), e);
+            }
+          });
     }
   }
 
@@ -620,10 +792,12 @@ public final class Switchboard implements AutoCloseable {
       LOG.warn("could not end calls cleanly on shutdown", e);
     }
     loop.shutdown();
-    store.shutdown();
     try {
-      store.awaitTermination(5, TimeUnit.SECONDS);
       loop.awaitTermination(5, TimeUnit.SECONDS);
+      mediaThread.shutdown();
+      mediaThread.awaitTermination(10, TimeUnit.SECONDS);
+      store.shutdown();
+      store.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -356,6 +356,7 @@ public final class CallBook {
       mine.answeredAt = now;
       ServerMessage accepted = accepted(mine);
       b.send(Outgoing.to(caller, accepted)).send(Outgoing.to(mine.calleeParty(), accepted));
+      relayFromTheStart(mine, b);
       b.changed(mine.snapshot());
       return b.build();
     }
@@ -375,15 +376,28 @@ public final class CallBook {
     call.calleeSession = device.session();
     call.answeredAt = now;
     ServerMessage accepted = accepted(call);
-    return new Transition.Builder()
-        .send(Outgoing.to(call.caller, accepted))
-        .send(Outgoing.to(device, accepted))
-        .send(
-            Outgoing.toUserExcept(
-                call.callee,
-                device.session(),
-                new ServerMessage.CallEnded(call.callId, EndReason.ANSWERED_ELSEWHERE.wire())))
-        .changed(call.snapshot());
+    Transition.Builder b =
+        new Transition.Builder()
+            .send(Outgoing.to(call.caller, accepted))
+            .send(Outgoing.to(device, accepted))
+            .send(
+                Outgoing.toUserExcept(
+                    call.callee,
+                    device.session(),
+                    new ServerMessage.CallEnded(call.callId, EndReason.ANSWERED_ELSEWHERE.wire())));
+    relayFromTheStart(call, b);
+    return b.changed(call.snapshot());
+  }
+
+  /**
+   * A call on the relay path from the start (recorded, or relay forced): right after {@code
+   * call.accepted}, both parties learn to offer to the relay instead of to each other.
+   */
+  private static void relayFromTheStart(Live call, Transition.Builder b) {
+    if (call.path == MediaPath.RELAY) {
+      ServerMessage media = new ServerMessage.CallMedia(call.callId, MediaPath.RELAY.wire());
+      b.send(Outgoing.to(call.caller, media)).send(Outgoing.to(call.calleeParty(), media));
+    }
   }
 
   private Transition decline(Live call, Party device) {

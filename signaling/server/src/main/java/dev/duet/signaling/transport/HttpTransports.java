@@ -246,11 +246,8 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     JsonArray errors = new JsonArray();
     JsonElement parsed;
     try {
-      com.google.gson.stream.JsonReader reader =
-          new com.google.gson.stream.JsonReader(new java.io.StringReader(body));
-      reader.setStrictness(com.google.gson.Strictness.STRICT);
-      parsed = JsonParser.parseReader(reader);
-    } catch (RuntimeException e) {
+      parsed = Codec.parseStrict(body);
+    } catch (dev.duet.protocol.ProtocolException e) {
       parsed = null;
     }
     if (parsed != null && parsed.isJsonArray()) {

@@ -35,6 +35,7 @@ public final class TestServer implements AutoCloseable {
       env.put("DUET_DATA_DIR", data.toString());
       env.put("DUET_DEMO", "true");
       env.put("DUET_JWT_SECRET", SECRET);
+      env.put("DUET_MEDIA_ENGINE", "false"); // tests about media turn it on
       for (int i = 0; i < envPairs.length; i += 2) {
         env.put(envPairs[i], envPairs[i + 1]);
       }

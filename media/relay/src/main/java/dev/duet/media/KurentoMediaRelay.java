@@ -1,0 +1,339 @@
+package dev.duet.media;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.kurento.client.IceCandidate;
+import org.kurento.client.KurentoClient;
+import org.kurento.client.KurentoConnectionListener;
+import org.kurento.client.MediaPipeline;
+import org.kurento.client.MediaProfileSpecType;
+import org.kurento.client.RecorderEndpoint;
+import org.kurento.client.WebRtcEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The media relay on a Kurento media server (a real KMS, or Duet's embedded engine), through
+ * kurento-client: per call one MediaPipeline, one WebRtcEndpoint per party connected both ways, and
+ * a RecorderEndpoint per party when the call records. The only class of Duet that talks to Kurento.
+ *
+ * <p>Losing the media server: kurento-client reconnects by itself. When it comes back with the same
+ * session within {@link RelaySettings#reconnectGrace()}, nothing is lost; when it does not, or
+ * comes back as a new server (its pipelines are gone), every open call is told it {@link
+ * MediaListener#failed failed}, and its recordings so far are reported as partial.
+ */
+public final class KurentoMediaRelay implements MediaRelay {
+  private static final Logger LOG = LoggerFactory.getLogger(KurentoMediaRelay.class);
+
+  private final RelaySettings settings;
+  private final KurentoClient kurento;
+  private final Map<String, KurentoCall> calls = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "duet-media-relay");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile ScheduledFuture<?> lostTimer;
+
+  private KurentoMediaRelay(RelaySettings settings, KurentoClient kurento) {
+    this.settings = settings;
+    this.kurento = kurento;
+  }
+
+  /** Connects to the media server. */
+  public static KurentoMediaRelay connect(RelaySettings settings) {
+    Holder holder = new Holder();
+    KurentoClient client;
+    try {
+      client = KurentoClient.create(settings.kurentoUrl(), holder);
+    } catch (RuntimeException e) {
+      throw new MediaException("cannot reach the media server at " + settings.kurentoUrl(), e);
+    }
+    KurentoMediaRelay relay = new KurentoMediaRelay(settings, client);
+    holder.relay = relay;
+    return relay;
+  }
+
+  /** Forwards connection events to the relay once it exists. */
+  private static final class Holder implements KurentoConnectionListener {
+    volatile KurentoMediaRelay relay;
+
+    @Override
+    public void connected() {}
+
+    @Override
+    public void connectionFailed() {
+      KurentoMediaRelay r = relay;
+      if (r != null) {
+        r.lost("media server unreachable");
+      }
+    }
+
+    @Override
+    public void disconnected() {
+      KurentoMediaRelay r = relay;
+      if (r != null) {
+        r.disconnected();
+      }
+    }
+
+    @Override
+    public void reconnected(boolean sameServer) {
+      KurentoMediaRelay r = relay;
+      if (r != null) {
+        r.reconnected(sameServer);
+      }
+    }
+  }
+
+  private void disconnected() {
+    LOG.warn("media server connection lost; waiting {} for it", settings.reconnectGrace());
+    if (lostTimer == null) {
+      lostTimer =
+          timers.schedule(
+              () -> lost("media server did not come back"),
+              settings.reconnectGrace().toMillis(),
+              TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void reconnected(boolean sameServer) {
+    ScheduledFuture<?> t = lostTimer;
+    lostTimer = null;
+    if (t != null) {
+      t.cancel(false);
+    }
+    if (sameServer) {
+      LOG.info("media server back with the same session: calls continue");
+    } else {
+      lost("media server restarted");
+    }
+  }
+
+  private void lost(String why) {
+    lostTimer = null;
+    for (KurentoCall c : List.copyOf(calls.values())) {
+      c.fail(why);
+    }
+  }
+
+  @Override
+  public CallMedia open(
+      String callId, List<String> parties, boolean record, MediaListener listener) {
+    MediaPipeline pipeline;
+    try {
+      pipeline = kurento.createMediaPipeline();
+    } catch (RuntimeException e) {
+      throw new MediaException("the media server refused a pipeline", e);
+    }
+    KurentoCall call = new KurentoCall(callId, pipeline, listener);
+    try {
+      for (String party : parties) {
+        call.addParty(party);
+      }
+      List<Leg> legs = List.copyOf(call.legs.values());
+      if (legs.size() == 2) {
+        legs.get(0).endpoint.connect(legs.get(1).endpoint);
+        legs.get(1).endpoint.connect(legs.get(0).endpoint);
+      }
+      if (record) {
+        for (Leg leg : legs) {
+          call.record(leg);
+        }
+      }
+    } catch (RuntimeException e) {
+      call.close();
+      throw new MediaException("could not set up the media of call " + callId, e);
+    }
+    calls.put(callId, call);
+    return call;
+  }
+
+  /** One party's side of a call in the pipeline. */
+  private static final class Leg {
+    final String party;
+    final WebRtcEndpoint endpoint;
+    final List<RelayCandidate> early = new ArrayList<>();
+    boolean offered;
+    RecorderEndpoint recorder;
+    Path file;
+    Instant recordingSince;
+
+    Leg(String party, WebRtcEndpoint endpoint) {
+      this.party = party;
+      this.endpoint = endpoint;
+    }
+  }
+
+  private final class KurentoCall implements CallMedia {
+    final String callId;
+    final MediaPipeline pipeline;
+    final MediaListener listener;
+    final Map<String, Leg> legs = new LinkedHashMap<>();
+    volatile boolean failed;
+    List<RecordingFile> closed;
+
+    KurentoCall(String callId, MediaPipeline pipeline, MediaListener listener) {
+      this.callId = callId;
+      this.pipeline = pipeline;
+      this.listener = listener;
+    }
+
+    void addParty(String party) {
+      WebRtcEndpoint ep = new WebRtcEndpoint.Builder(pipeline).build();
+      ep.setName(callId + "/" + party);
+      settings.stunAddress().ifPresent(ep::setStunServerAddress);
+      if (settings.stunAddress().isPresent()) {
+        ep.setStunServerPort(settings.stunPort());
+      }
+      settings.turnUrl().ifPresent(ep::setTurnUrl);
+      ep.addIceCandidateFoundListener(
+          e -> {
+            IceCandidate c = e.getCandidate();
+            listener.candidate(
+                party, new RelayCandidate(c.getCandidate(), c.getSdpMid(), c.getSdpMLineIndex()));
+          });
+      ep.addMediaFlowInStateChangedListener(
+          e -> {
+            if ("FLOWING".equals(String.valueOf(e.getState()))) {
+              listener.flowing(party);
+            }
+          });
+      legs.put(party, new Leg(party, ep));
+    }
+
+    void record(Leg leg) {
+      Path file = uniqueFile(leg.party);
+      leg.file = file;
+      leg.recorder =
+          new RecorderEndpoint.Builder(pipeline, file.toUri().toString())
+              .withMediaProfile(MediaProfileSpecType.WEBM)
+              .build();
+      leg.endpoint.connect(leg.recorder);
+      leg.recorder.record();
+      leg.recordingSince = Instant.now();
+    }
+
+    /** {@code <callId>-<party>.webm}, never overwriting: a suffix when the name is taken. */
+    private Path uniqueFile(String party) {
+      String safeParty = party.replaceAll("[^A-Za-z0-9._@-]", "_");
+      String safeCall = callId.replaceAll("[^A-Za-z0-9._:-]", "_").replace(':', '_');
+      Path dir = settings.recordingsDir();
+      Path file = dir.resolve(safeCall + "-" + safeParty + ".webm");
+      for (int n = 2; java.nio.file.Files.exists(file); n++) {
+        file = dir.resolve(safeCall + "-" + safeParty + "-" + n + ".webm");
+      }
+      return file.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public String offer(String party, String sdp) {
+      Leg leg = legs.get(party);
+      if (leg == null) {
+        throw new MediaException("no such party " + party + " in call " + callId, null);
+      }
+      try {
+        String answer = leg.endpoint.processOffer(sdp);
+        List<RelayCandidate> buffered;
+        synchronized (leg) {
+          leg.offered = true;
+          buffered = List.copyOf(leg.early);
+          leg.early.clear();
+        }
+        for (RelayCandidate c : buffered) {
+          add(leg, c);
+        }
+        leg.endpoint.gatherCandidates();
+        return answer;
+      } catch (RuntimeException e) {
+        throw new MediaException("the media server refused the offer of " + party, e);
+      }
+    }
+
+    @Override
+    public void candidate(String party, RelayCandidate candidate) {
+      Leg leg = legs.get(party);
+      if (leg == null || candidate == null) {
+        return;
+      }
+      synchronized (leg) {
+        if (!leg.offered) {
+          leg.early.add(candidate); // arrived before the offer: keep it for later
+          return;
+        }
+      }
+      add(leg, candidate);
+    }
+
+    private void add(Leg leg, RelayCandidate c) {
+      try {
+        leg.endpoint.addIceCandidate(
+            new IceCandidate(c.candidate(), c.sdpMid(), c.sdpMLineIndex()));
+      } catch (RuntimeException e) {
+        LOG.debug("candidate refused by the media server for call {}", callId, e);
+      }
+    }
+
+    void fail(String why) {
+      if (failed) {
+        return;
+      }
+      failed = true;
+      LOG.warn("call {} lost its media: {}", callId, why);
+      listener.failed(why);
+    }
+
+    @Override
+    public synchronized List<RecordingFile> close() {
+      if (closed != null) {
+        return closed;
+      }
+      calls.remove(callId);
+      List<RecordingFile> files = new ArrayList<>();
+      for (Leg leg : legs.values()) {
+        if (leg.recorder == null) {
+          continue;
+        }
+        boolean partial = failed;
+        if (!failed) {
+          try {
+            leg.recorder.stopAndWait();
+          } catch (RuntimeException e) {
+            LOG.warn("recorder of {} in call {} did not stop cleanly", leg.party, callId, e);
+            partial = true;
+          }
+        }
+        files.add(new RecordingFile(leg.party, leg.file, leg.recordingSince, partial));
+      }
+      if (!failed) {
+        try {
+          pipeline.release();
+        } catch (RuntimeException e) {
+          LOG.debug("pipeline of call {} already gone", callId, e);
+        }
+      }
+      closed = List.copyOf(files);
+      return closed;
+    }
+  }
+
+  @Override
+  public void close() {
+    for (KurentoCall c : List.copyOf(calls.values())) {
+      c.close();
+    }
+    timers.shutdownNow();
+    kurento.destroy();
+  }
+}

@@ -1,0 +1,22 @@
+package dev.duet.media;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How the relay reaches its media server and what it gives each endpoint.
+ *
+ * @param kurentoUrl the media server's JSON-RPC WebSocket ({@code ws://host:8888/kurento})
+ * @param recordingsDir where recordings go (the media server must see the same path)
+ * @param stunAddress STUN server for the endpoints (an IP address, as Kurento wants)
+ * @param turnUrl TURN for the endpoints in Kurento's form {@code user:password@host:port}
+ * @param reconnectGrace how long a lost media server may take to come back before calls fail
+ */
+public record RelaySettings(
+    String kurentoUrl,
+    Path recordingsDir,
+    Optional<String> stunAddress,
+    int stunPort,
+    Optional<String> turnUrl,
+    Duration reconnectGrace) {}

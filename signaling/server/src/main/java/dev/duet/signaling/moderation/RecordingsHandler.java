@@ -1,0 +1,488 @@
+package dev.duet.signaling.moderation;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.duet.protocol.ErrorCode;
+import dev.duet.signaling.auth.AuthException;
+import dev.duet.signaling.auth.Principal;
+import dev.duet.signaling.http.Authenticator;
+import dev.duet.signaling.http.Json;
+import dev.duet.signaling.moderation.ModerationException.Kind;
+import dev.duet.store.AuditEntry;
+import dev.duet.store.Recording;
+import dev.duet.store.RecordingFlag;
+import dev.duet.store.RecordingQuery;
+import dev.duet.store.RecordingStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The moderators' REST API (docs/moderation.md): {@code /api/recordings...} and {@code /api/audit}.
+ * Only moderators (a {@code moderator} role in the token) get past the door: no token gives 401,
+ * any other user 403. Media is served with range requests so a player can seek. Recording ids are
+ * matched against a strict pattern before anything else, and files are reached only through {@link
+ * RecordingFiles}, so no request reaches a file outside the recordings folder.
+ *
+ * <p>Place it before {@code ApiHandler} in the handler sequence (which answers 404 to every other
+ * {@code /api/} path). It answers only its own paths and declines the rest.
+ */
+public final class RecordingsHandler extends Handler.Abstract {
+  private static final Logger LOG = LoggerFactory.getLogger(RecordingsHandler.class);
+
+  /** Recording ids: what {@link RecordingCatalog} makes (UUIDs), and nothing that can be a path. */
+  static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+
+  private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,128}");
+  private static final String PREFIX = "/api/recordings";
+  private static final String AUDIT = "/api/audit";
+  private static final int MAX_BODY = 16 * 1024;
+  private static final int MAX_LIMIT = 200;
+  private static final int DEFAULT_LIMIT = 50;
+
+  private final Authenticator auth;
+  private final Moderation moderation;
+
+  public RecordingsHandler(Authenticator auth, Moderation moderation) {
+    this.auth = auth;
+    this.moderation = moderation;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    String path = Request.getPathInContext(request);
+    if (!path.equals(AUDIT) && !path.equals(PREFIX) && !path.startsWith(PREFIX + "/")) {
+      return false;
+    }
+    try {
+      if (!auth.originAllowed(request)) {
+        Json.error(response, callback, 403, ErrorCode.FORBIDDEN, "origin not allowed");
+        return true;
+      }
+      Principal who = auth.authenticate(request);
+      if (!who.isModerator()) {
+        Json.error(response, callback, 403, ErrorCode.FORBIDDEN, "moderators only");
+        return true;
+      }
+      route(path, who.user(), request, response, callback);
+    } catch (AuthException e) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+      Json.error(response, callback, 401, ErrorCode.UNAUTHORIZED, e.getMessage());
+    } catch (ModerationException e) {
+      switch (e.kind()) {
+        case BAD_REQUEST ->
+            Json.error(response, callback, 400, ErrorCode.BAD_REQUEST, e.getMessage());
+        case NOT_FOUND -> Json.error(response, callback, 404, ErrorCode.NOT_FOUND, e.getMessage());
+        case GONE -> Json.error(response, callback, 410, ErrorCode.NOT_FOUND, e.getMessage());
+        case METHOD_NOT_ALLOWED ->
+            Json.error(response, callback, 405, ErrorCode.BAD_REQUEST, e.getMessage());
+        case CONFLICT ->
+            Json.error(response, callback, 409, ErrorCode.INVALID_STATE, e.getMessage());
+        case INTERNAL -> {
+          LOG.error("request {} failed", path, e);
+          Json.error(response, callback, 500, ErrorCode.INTERNAL, "internal error");
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.error("request {} failed", path, e);
+      Json.error(response, callback, 500, ErrorCode.INTERNAL, "internal error");
+    }
+    return true;
+  }
+
+  private void route(String path, String moderator, Request req, Response resp, Callback cb) {
+    String method = req.getMethod();
+    if (path.equals(AUDIT)) {
+      requireMethod(method, HttpMethod.GET);
+      audit(Request.extractQueryParameters(req), resp, cb);
+      return;
+    }
+    if (path.equals(PREFIX)) {
+      requireMethod(method, HttpMethod.GET);
+      list(moderator, Request.extractQueryParameters(req), resp, cb);
+      return;
+    }
+    String[] parts = path.substring(PREFIX.length() + 1).split("/", -1);
+    String id = parts[0];
+    if (!ID.matcher(id).matches()) {
+      throw new ModerationException(Kind.BAD_REQUEST, "malformed recording id");
+    }
+    if (parts.length == 1) {
+      if (HttpMethod.GET.is(method)) {
+        Moderation.Details d = moderation.view(moderator, id);
+        Json.write(resp, cb, 200, details(d));
+      } else if (HttpMethod.DELETE.is(method)) {
+        Json.write(resp, cb, 200, recording(moderation.delete(moderator, id)));
+      } else {
+        throw methodNotAllowed();
+      }
+      return;
+    }
+    if (parts.length != 2) {
+      throw new ModerationException(Kind.NOT_FOUND, "no such endpoint");
+    }
+    switch (parts[1]) {
+      case "media" -> {
+        if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+          throw methodNotAllowed();
+        }
+        media(moderator, id, req, resp, cb);
+      }
+      case "flags" -> {
+        if (HttpMethod.POST.is(method)) {
+          JsonObject body = jsonBody(req);
+          String reason = string(body, "reason", 255).orElse("");
+          if (reason.isBlank()) {
+            throw new ModerationException(Kind.BAD_REQUEST, "'reason' is required (1-255 chars)");
+          }
+          String note = string(body, "note", 4000).orElse("");
+          Json.write(resp, cb, 201, flag(moderation.flag(moderator, id, reason.strip(), note)));
+        } else if (HttpMethod.DELETE.is(method)) {
+          moderation.unflag(moderator, id);
+          Json.write(resp, cb, 200, recording(moderation.view(moderator, id).recording()));
+        } else {
+          throw methodNotAllowed();
+        }
+      }
+      case "hold" -> {
+        boolean hold;
+        if (HttpMethod.POST.is(method)) {
+          hold = true;
+        } else if (HttpMethod.DELETE.is(method)) {
+          hold = false;
+        } else {
+          throw methodNotAllowed();
+        }
+        String note = req.getLength() > 0 ? string(jsonBody(req), "note", 1000).orElse("") : "";
+        Json.write(resp, cb, 200, recording(moderation.hold(moderator, id, hold, note)));
+      }
+      default -> throw new ModerationException(Kind.NOT_FOUND, "no such endpoint");
+    }
+  }
+
+  private void list(String moderator, Fields q, Response resp, Callback cb) {
+    RecordingQuery query = RecordingQuery.all();
+    List<String> described = new ArrayList<>();
+    String user = q.getValue("user");
+    if (user != null && !user.isEmpty()) {
+      if (!USER.matcher(user).matches()) {
+        throw new ModerationException(Kind.BAD_REQUEST, "'user' must name a user");
+      }
+      query = query.withParty(user);
+      described.add("user=" + user);
+    }
+    Optional<Instant> from = instant(q, "from", false);
+    Optional<Instant> to = instant(q, "to", true);
+    if (from.isPresent() || to.isPresent()) {
+      query =
+          new RecordingQuery(
+              query.party(),
+              from,
+              to,
+              query.status(),
+              query.flagged(),
+              query.includeDeleted(),
+              0,
+              RecordingQuery.DEFAULT_LIMIT);
+      from.ifPresent(f -> described.add("from=" + f));
+      to.ifPresent(t -> described.add("to=" + t));
+    }
+    String status = q.getValue("status");
+    if (status != null && !status.isEmpty()) {
+      try {
+        query = query.withStatus(RecordingStatus.fromWireName(status));
+      } catch (IllegalArgumentException e) {
+        throw new ModerationException(Kind.BAD_REQUEST, "'status' must be ok, partial or failed");
+      }
+      described.add("status=" + status);
+    }
+    Optional<Boolean> flagged = bool(q, "flagged");
+    if (flagged.isPresent()) {
+      query = query.withFlagged(flagged.get());
+      described.add("flagged=" + flagged.get());
+    }
+    if (bool(q, "deleted").orElse(false)) {
+      query = query.withDeleted(true);
+      described.add("deleted=true");
+    }
+    int offset = (int) number(q, "offset", 0, 0, Integer.MAX_VALUE);
+    int limit = (int) number(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    query = query.page(offset, limit);
+    described.add("offset=" + offset);
+    described.add("limit=" + limit);
+
+    Moderation.Page page = moderation.list(moderator, query, String.join(" ", described));
+    List<Object> out = new ArrayList<>();
+    page.recordings().forEach(r -> out.add(recording(r)));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("recordings", out);
+    body.put("total", page.total());
+    body.put("offset", offset);
+    body.put("limit", limit);
+    if (offset + out.size() < page.total()) {
+      body.put("nextOffset", offset + out.size());
+    }
+    Json.write(resp, cb, 200, body);
+  }
+
+  private void audit(Fields q, Response resp, Callback cb) {
+    String recording = q.getValue("recording");
+    if (recording != null && !ID.matcher(recording).matches()) {
+      throw new ModerationException(Kind.BAD_REQUEST, "malformed recording id");
+    }
+    OptionalLong before =
+        q.getValue("before") == null
+            ? OptionalLong.empty()
+            : OptionalLong.of(number(q, "before", 0, 1, Long.MAX_VALUE));
+    int limit = (int) number(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    List<Object> out = new ArrayList<>();
+    for (AuditEntry e : moderation.audit(Optional.ofNullable(recording), before, limit)) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("entryId", e.entryId());
+      o.put("actor", e.actor());
+      o.put("action", e.action());
+      o.put("targetType", e.targetType());
+      o.put("targetId", e.targetId());
+      o.put("at", e.at().toEpochMilli());
+      o.put("detail", e.detail());
+      out.add(o);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("entries", out);
+    if (out.size() == limit) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> last = (Map<String, Object>) out.get(out.size() - 1);
+      body.put("nextBefore", last.get("entryId"));
+    }
+    Json.write(resp, cb, 200, body);
+  }
+
+  private void media(String moderator, String id, Request req, Response resp, Callback cb) {
+    boolean head = HttpMethod.HEAD.is(req.getMethod());
+    // Look the recording up first (no audit yet): the range decides whether this is a play.
+    Moderation.Media probe = moderation.media(id);
+    long size;
+    try {
+      size = Files.size(probe.file());
+    } catch (IOException e) {
+      throw new ModerationException(Kind.NOT_FOUND, "recording has no file");
+    }
+    String etag = probe.recording().sha256().map(s -> "\"" + s + "\"").orElse(null);
+    Optional<String> rangeHeader = Optional.ofNullable(req.getHeaders().get(HttpHeader.RANGE));
+    String ifRange = req.getHeaders().get(HttpHeader.IF_RANGE);
+    if (ifRange != null && (etag == null || !etag.equals(ifRange.trim()))) {
+      rangeHeader = Optional.empty(); // the representation changed (or cannot be told): send all
+    }
+    ByteRange.Ask ask = ByteRange.parse(rangeHeader, size);
+
+    var h = resp.getHeaders();
+    h.put(HttpHeader.ACCEPT_RANGES, "bytes");
+    h.put(HttpHeader.CACHE_CONTROL, "private, no-store");
+    h.put("X-Content-Type-Options", "nosniff");
+    if (etag != null) {
+      h.put(HttpHeader.ETAG, etag);
+    }
+    if (ask instanceof ByteRange.Unsatisfiable) {
+      h.put(HttpHeader.CONTENT_RANGE, "bytes */" + size);
+      Json.error(resp, cb, 416, ErrorCode.BAD_REQUEST, "range not satisfiable");
+      return;
+    }
+    ByteRange range =
+        ask instanceof ByteRange.Part part ? part.range() : new ByteRange(0, size - 1);
+    if (!head && range.first() == 0) {
+      moderation.played(
+          moderator,
+          id,
+          ask instanceof ByteRange.Part ? "bytes " + range.first() + "-" + range.last() : "");
+    }
+    h.put(HttpHeader.CONTENT_TYPE, "video/webm");
+    h.put(HttpHeader.CONTENT_DISPOSITION, "inline; filename=\"" + id + ".webm\"");
+    if (ask instanceof ByteRange.Part) {
+      resp.setStatus(206);
+      h.put(HttpHeader.CONTENT_RANGE, range.contentRange(size));
+    } else {
+      resp.setStatus(200);
+    }
+    long length = size == 0 ? 0 : range.length();
+    h.put(HttpHeader.CONTENT_LENGTH, length);
+    if (head || length == 0) {
+      resp.write(true, null, cb);
+      return;
+    }
+    Content.copy(Content.Source.from(probe.file(), range.first(), length), resp, cb);
+  }
+
+  private static Map<String, Object> details(Moderation.Details d) {
+    Map<String, Object> o = recording(d.recording());
+    List<Object> flags = new ArrayList<>();
+    d.flags().forEach(f -> flags.add(flag(f)));
+    o.put("flags", flags);
+    List<Object> ofCall = new ArrayList<>();
+    d.ofCall().forEach(r -> ofCall.add(recording(r)));
+    o.put("callRecordings", ofCall);
+    return o;
+  }
+
+  static Map<String, Object> recording(Recording r) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("id", r.recordingId());
+    o.put("callId", r.callId());
+    o.put("party", r.party());
+    o.put("startedAt", r.startedAt().toEpochMilli());
+    o.put("durationMs", r.duration().toMillis());
+    o.put("sizeBytes", r.sizeBytes());
+    o.put("codecs", r.codecs());
+    o.put("status", r.status().wireName());
+    r.sha256().ifPresent(s -> o.put("sha256", s));
+    o.put("flagged", r.flagged());
+    o.put("legalHold", r.legalHold());
+    r.deletedAt().ifPresent(t -> o.put("deletedAt", t.toEpochMilli()));
+    o.put("file", r.filePath());
+    if (!r.deleted()) {
+      o.put("media", PREFIX + "/" + r.recordingId() + "/media");
+    }
+    return o;
+  }
+
+  private static Map<String, Object> flag(RecordingFlag f) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("flagId", f.flagId());
+    o.put("recordingId", f.recordingId());
+    o.put("moderator", f.moderator());
+    o.put("reason", f.reason());
+    o.put("note", f.note());
+    o.put("at", f.at().toEpochMilli());
+    return o;
+  }
+
+  /**
+   * {@code from} / {@code to}: an ISO-8601 instant ({@code 2025-03-01T10:00:00Z}), a date ({@code
+   * 2025-03-01}, UTC; as {@code to} it includes the whole day) or epoch milliseconds.
+   */
+  private static Optional<Instant> instant(Fields q, String name, boolean endOfDay) {
+    String v = q.getValue(name);
+    if (v == null || v.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      if (v.chars().allMatch(Character::isDigit) && v.length() > 8) {
+        return Optional.of(Instant.ofEpochMilli(Long.parseLong(v)));
+      }
+      if (v.length() == 10) {
+        LocalDate day = LocalDate.parse(v);
+        return Optional.of(
+            (endOfDay ? day.plusDays(1) : day).atStartOfDay().toInstant(ZoneOffset.UTC));
+      }
+      return Optional.of(Instant.parse(v));
+    } catch (DateTimeParseException | NumberFormatException e) {
+      throw new ModerationException(
+          Kind.BAD_REQUEST, "'" + name + "' must be an ISO-8601 instant, a date or epoch ms");
+    }
+  }
+
+  private static Optional<Boolean> bool(Fields q, String name) {
+    String v = q.getValue(name);
+    if (v == null || v.isEmpty()) {
+      return Optional.empty();
+    }
+    return switch (v) {
+      case "true" -> Optional.of(true);
+      case "false" -> Optional.of(false);
+      default ->
+          throw new ModerationException(Kind.BAD_REQUEST, "'" + name + "' must be true or false");
+    };
+  }
+
+  private static long number(Fields q, String name, long dflt, long min, long max) {
+    String v = q.getValue(name);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    try {
+      long n = Long.parseLong(v);
+      if (n < min || n > max) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new ModerationException(
+          Kind.BAD_REQUEST, "'" + name + "' must be a number from " + min + " to " + max);
+    }
+  }
+
+  private static Optional<String> string(JsonObject body, String field, int max) {
+    JsonElement e = body.get(field);
+    if (e == null || e.isJsonNull()) {
+      return Optional.empty();
+    }
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+      throw new ModerationException(Kind.BAD_REQUEST, "'" + field + "' must be a string");
+    }
+    String s = e.getAsString();
+    if (s.length() > max) {
+      throw new ModerationException(
+          Kind.BAD_REQUEST, "'" + field + "' must be at most " + max + " characters");
+    }
+    return Optional.of(s);
+  }
+
+  private static JsonObject jsonBody(Request req) {
+    if (req.getLength() > MAX_BODY) {
+      throw new ModerationException(Kind.BAD_REQUEST, "body too large");
+    }
+    String text;
+    try {
+      text = Content.Source.asString(req, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ModerationException(Kind.BAD_REQUEST, "could not read body");
+    }
+    if (text.length() > MAX_BODY) {
+      throw new ModerationException(Kind.BAD_REQUEST, "body too large");
+    }
+    if (text.isBlank()) {
+      return new JsonObject();
+    }
+    try {
+      JsonElement e = JsonParser.parseString(text);
+      if (!e.isJsonObject()) {
+        throw new ModerationException(Kind.BAD_REQUEST, "body must be a JSON object");
+      }
+      return e.getAsJsonObject();
+    } catch (JsonParseException e) {
+      throw new ModerationException(Kind.BAD_REQUEST, "malformed JSON");
+    }
+  }
+
+  private static void requireMethod(String method, HttpMethod wanted) {
+    if (!wanted.is(method)) {
+      throw methodNotAllowed();
+    }
+  }
+
+  private static ModerationException methodNotAllowed() {
+    return new ModerationException(Kind.METHOD_NOT_ALLOWED, "method not allowed");
+  }
+}

@@ -1,0 +1,201 @@
+package dev.duet.web;
+
+import static dev.duet.web.Browser.at;
+import static dev.duet.web.Browser.atLong;
+import static dev.duet.web.Browser.atString;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.duet.signaling.testing.TestServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Calls through the media relay: the embedded engine started in-process by the real server, driven
+ * through kurento-client, fed by two real browsers.
+ */
+class RelayBrowserIT {
+  static TestServer server;
+  static URI base;
+  static Browser caller;
+  static Browser callee;
+  static Path recordings;
+
+  @BeforeAll
+  static void start() throws IOException {
+    recordings = Files.createTempDirectory("duet-recordings");
+    server =
+        TestServer.start(
+            "DUET_WEB_ROOT", WebRoot.path().toString(),
+            "DUET_MEDIA_ENGINE", "true",
+            "DUET_RECORDINGS_DIR", recordings.toString());
+    base = URI.create("http://127.0.0.1:" + server.server().port() + "/");
+    caller = Browser.launch("relay-caller");
+    callee = Browser.launch("relay-callee");
+  }
+
+  @AfterAll
+  static void stop() {
+    try (TestServer s = server;
+        Browser a = caller;
+        Browser b = callee) {
+      // closed in reverse order
+    }
+  }
+
+  void signIn(String a, String b, String callerQuery, String calleeQuery) {
+    caller.signIn(base, callerQuery, a);
+    callee.signIn(base, calleeQuery, b);
+    caller.type("add-name", b);
+    caller.find("#add-form button").click();
+    caller.awaitSnapshot(b + " online", s -> at(s, "contacts." + b + ".online").getAsBoolean());
+  }
+
+  static void call(String user) {
+    caller.find("li.contact[data-user='" + user + "'] button[data-action=call]").click();
+    callee.awaitSnapshot("ringing", s -> s.get("ringing").getAsBoolean());
+    callee.click("btn-accept");
+  }
+
+  static void awaitRelayedMediaBothWays() {
+    for (Browser b : new Browser[] {caller, callee}) {
+      JsonObject s =
+          b.awaitSnapshot(
+              "connected through the relay with > 50 frames decoded",
+              s1 ->
+                  "connected".equals(atString(s1, "call.state"))
+                      && "relay".equals(atString(s1, "call.path"))
+                      && atLong(s1, "call.stats.framesDecoded") > 50
+                      && atLong(s1, "call.stats.audioPacketsReceived") > 0);
+      // Media stays on this machine: its own interface address, never loopback or mDNS.
+      assertThat(atString(s, "call.stats.pair.localAddress")).doesNotStartWith("127.");
+    }
+  }
+
+  static void hangUpAndAwaitEnd() {
+    caller.click("btn-hangup");
+    for (Browser b : new Browser[] {caller, callee}) {
+      JsonObject s =
+          b.awaitSnapshot("call ended", s1 -> s1.get("call").isJsonNull() && s1.has("lastEnd"));
+      assertThat(atString(s, "lastEnd.reason")).isEqualTo("hangup");
+    }
+  }
+
+  @Test
+  void recordedCallGoesThroughTheRelayAndLeavesTwoPlayableRecordings() throws Exception {
+    signIn("rec-alice", "rec-bob", "?record=1", "");
+    call("rec-bob");
+    awaitRelayedMediaBothWays();
+    // Each party's media reaches the relay from the moment its ICE connected (page clock).
+    long callerConnected = atLong(caller.snapshot(), "call.connectedAt");
+    long calleeConnected = atLong(callee.snapshot(), "call.connectedAt");
+    // Let the recording run a few seconds of media, waiting on the page's own frame counter.
+    caller.awaitSnapshot("4 s of frames", s -> atLong(s, "call.stats.framesDecoded") > 50 + 4 * 15);
+    caller.screenshot(Screenshots.dir(), "relay-recorded-caller.png");
+    long hangupAt = ((Number) caller.js("return Date.now();")).longValue();
+    hangUpAndAwaitEnd();
+
+    List<Path> files = awaitFiles(2);
+    for (Path f : files) {
+      boolean isCaller = f.getFileName().toString().endsWith("-rec-alice.webm");
+      double mediaSeconds = (hangupAt - (isCaller ? callerConnected : calleeConnected)) / 1000.0;
+      JsonObject probe = ffprobe(f);
+      double duration = probe.getAsJsonObject("format").get("duration").getAsDouble();
+      List<String> codecs = codecs(probe);
+      assertThat(codecs).as(f.toString()).contains("vp8", "opus");
+      assertThat(duration)
+          .as("duration of %s vs %.1f s of media", f, mediaSeconds)
+          .isBetween(mediaSeconds - 1.5, mediaSeconds + 1.5);
+      Process decode =
+          new ProcessBuilder("ffmpeg", "-v", "error", "-i", f.toString(), "-f", "null", "-")
+              .redirectErrorStream(true)
+              .start();
+      assertThat(decode.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(decode.exitValue()).as("ffmpeg decodes %s", f).isZero();
+    }
+    JsonObject history = get("/api/calls?limit=1", server.token("rec-alice"));
+    JsonObject call = history.getAsJsonArray("calls").get(0).getAsJsonObject();
+    assertThat(call.get("mediaPath").getAsString()).isEqualTo("relay");
+    assertThat(call.get("recorded").getAsBoolean()).isTrue();
+    assertThat(call.get("endReason").getAsString()).isEqualTo("hangup");
+  }
+
+  @Test
+  void whenPeerToPeerFailsTheCallMovesToTheRelayWithoutRingingAgain() throws Exception {
+    String q = "?p2p=block&connectTimeoutMs=3000";
+    signIn("fb-alice", "fb-bob", q, q);
+    call("fb-bob");
+    awaitRelayedMediaBothWays();
+    // Still the same call, never rang again.
+    assertThat(callee.snapshot().get("ringing").getAsBoolean()).isFalse();
+    caller.screenshot(Screenshots.dir(), "relay-fallback-caller.png");
+    hangUpAndAwaitEnd();
+    JsonObject history = get("/api/calls?limit=1", server.token("fb-alice"));
+    JsonObject call = history.getAsJsonArray("calls").get(0).getAsJsonObject();
+    assertThat(call.get("mediaPath").getAsString()).isEqualTo("relay");
+    assertThat(call.get("recorded").getAsBoolean()).isFalse();
+  }
+
+  static List<Path> awaitFiles(int n) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try (Stream<Path> s = Files.list(recordings)) {
+        List<Path> webm = s.filter(p -> p.toString().endsWith(".webm")).sorted().toList();
+        if (webm.size() >= n || System.nanoTime() > deadline) {
+          assertThat(webm).hasSize(n);
+          return webm;
+        }
+      }
+      Thread.sleep(200); // files appear when the relay finalises them: no event to await here
+    }
+  }
+
+  static JsonObject ffprobe(Path f) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(
+                "ffprobe",
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration:stream=codec_name",
+                "-of",
+                "json",
+                f.toString())
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return JsonParser.parseString(out).getAsJsonObject();
+  }
+
+  static List<String> codecs(JsonObject probe) {
+    JsonArray streams = probe.getAsJsonArray("streams");
+    return streams.asList().stream()
+        .map(e -> e.getAsJsonObject().get("codec_name").getAsString())
+        .toList();
+  }
+
+  static JsonObject get(String path, String token) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.http(path))
+                    .header("Authorization", "Bearer " + token)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return JsonParser.parseString(r.body()).getAsJsonObject();
+  }
+}
