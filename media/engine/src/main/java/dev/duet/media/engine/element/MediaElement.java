@@ -1,0 +1,343 @@
+package dev.duet.media.engine.element;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import dev.duet.media.engine.EngineException;
+import dev.duet.media.engine.KmsError;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.freedesktop.gstreamer.Element;
+import org.freedesktop.gstreamer.Pad;
+import org.freedesktop.gstreamer.State;
+
+/**
+ * Kurento's MediaElement: something that can be a source of media ({@link #tap}) for other elements
+ * and a sink ({@link #input}) of one source per media kind.
+ */
+public abstract class MediaElement extends MediaObject {
+  /**
+   * Where a source's media fans out: a tee carrying depayloaded frames of {@code codec}.
+   *
+   * @param tee the tee; request a {@code src_%u} pad per sink
+   * @param codec the encoding name, e.g. {@code VP8}
+   */
+  public record Tap(Element tee, String codec) {}
+
+  /**
+   * Where a sink takes depayloaded frames in.
+   *
+   * @param pad the sink pad of the input chain's first element
+   * @param codec the encoding name it accepts
+   * @param linked run on the graph thread each time a source is linked to {@code pad}
+   */
+  public record Input(Pad pad, String codec, Runnable linked) {}
+
+  protected final MediaPipelineObject pipeline;
+  private final Map<MediaKind, Tap> taps = new EnumMap<>(MediaKind.class); // graph thread
+  private final Map<MediaKind, Input> inputs = new EnumMap<>(MediaKind.class); // graph thread
+  private final List<Element> owned = new ArrayList<>(); // graph thread
+  private final Map<MediaKind, Flow> flowIn = new EnumMap<>(MediaKind.class);
+  private final Map<MediaKind, Flow> flowOut = new EnumMap<>(MediaKind.class);
+  private volatile boolean released;
+
+  protected MediaElement(MediaPipelineObject pipeline, String type) {
+    super(Optional.of(pipeline), type, pipeline.context().events());
+    this.pipeline = pipeline;
+    for (MediaKind k : MediaKind.values()) {
+      flowIn.put(k, new Flow());
+      flowOut.put(k, new Flow());
+    }
+    WATCHED.add(this);
+  }
+
+  @Override
+  public final MediaPipelineObject pipeline() {
+    return pipeline;
+  }
+
+  final boolean isReleased() {
+    return released;
+  }
+
+  Optional<Tap> tap(MediaKind kind) {
+    return Optional.ofNullable(taps.get(kind));
+  }
+
+  Optional<Input> input(MediaKind kind) {
+    return Optional.ofNullable(inputs.get(kind));
+  }
+
+  /** Graph thread: publishes a tap and links waiting connections. */
+  protected final void publishTap(MediaKind kind, Tap tap) {
+    taps.put(kind, tap);
+    pipeline.reconcile();
+  }
+
+  /** Graph thread: publishes an input and links waiting connections. */
+  protected final void publishInput(MediaKind kind, Input input) {
+    inputs.put(kind, input);
+    pipeline.reconcile();
+  }
+
+  /** Graph thread (or before publication): remembers an element to tear down on release. */
+  protected final void own(Element e) {
+    synchronized (owned) {
+      owned.add(e);
+    }
+  }
+
+  /** Asks whoever sends this element's media of {@code kind} for a keyframe (throttled). */
+  protected abstract void requestKeyframe(MediaKind kind);
+
+  /** The source currently feeding this element's input of {@code kind}. */
+  protected final Optional<MediaElement> currentSource(MediaKind kind) {
+    return pipeline.sourceOf(this, kind);
+  }
+
+  /** Streaming threads: media of {@code kind} flows into this element (called per buffer). */
+  protected final void markFlowingIn(MediaKind kind) {
+    flowIn.get(kind).buffer(this, "MediaFlowInStateChanged", kind);
+  }
+
+  /** Streaming threads: media of {@code kind} flows out of this element (called per buffer). */
+  protected final void markFlowingOut(MediaKind kind) {
+    flowOut.get(kind).buffer(this, "MediaFlowOutStateChanged", kind);
+  }
+
+  /**
+   * FLOWING / NOT_FLOWING of one kind in one direction: FLOWING on the first buffer, NOT_FLOWING
+   * after {@link #FLOW_TIMEOUT_NANOS} without one (checked by {@link #FLOW_WATCHDOG}).
+   */
+  private static final class Flow {
+    private volatile long lastBufferNanos;
+    private final java.util.concurrent.atomic.AtomicBoolean flowing =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    void buffer(MediaElement element, String event, MediaKind kind) {
+      lastBufferNanos = System.nanoTime();
+      if (flowing.compareAndSet(false, true)) {
+        element.raise(event, flowState(kind, "FLOWING"));
+      }
+    }
+
+    void check(MediaElement element, String event, MediaKind kind, long now) {
+      if (flowing.get()
+          && now - lastBufferNanos > FLOW_TIMEOUT_NANOS
+          && flowing.compareAndSet(true, false)) {
+        element.raise(event, flowState(kind, "NOT_FLOWING"));
+      }
+    }
+
+    boolean isFlowing() {
+      return flowing.get();
+    }
+  }
+
+  private static final long FLOW_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+  private static final java.util.Set<MediaElement> WATCHED = ConcurrentHashMap.newKeySet();
+
+  /** One daemon thread that turns silent flows into NOT_FLOWING, for every element. */
+  private static final java.util.concurrent.ScheduledExecutorService FLOW_WATCHDOG =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "duet-flow-watchdog");
+            t.setDaemon(true);
+            return t;
+          });
+
+  static {
+    FLOW_WATCHDOG.scheduleWithFixedDelay(
+        () -> {
+          long now = System.nanoTime();
+          for (MediaElement e : WATCHED) {
+            for (MediaKind k : MediaKind.values()) {
+              e.flowIn.get(k).check(e, "MediaFlowInStateChanged", k, now);
+              e.flowOut.get(k).check(e, "MediaFlowOutStateChanged", k, now);
+            }
+          }
+        },
+        500,
+        500,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private static JsonObject flowState(MediaKind kind, String state) {
+    JsonObject o = new JsonObject();
+    o.addProperty("state", state);
+    o.addProperty("padName", "default");
+    o.addProperty("mediaType", kind.name());
+    return o;
+  }
+
+  @Override
+  public List<String> hierarchy() {
+    return List.of("kurento.MediaElement", "kurento.MediaObject");
+  }
+
+  @Override
+  protected final Optional<JsonElement> invokeOwn(String operation, Params params) {
+    Optional<JsonElement> own = invokeElement(operation, params);
+    if (own.isPresent()) {
+      return own;
+    }
+    return switch (operation) {
+      case "connect" -> Optional.of(connect(params));
+      case "disconnect" -> Optional.of(disconnect(params));
+      case "getSourceConnections" -> Optional.of(connections(params, false));
+      case "getSinkConnections" -> Optional.of(connections(params, true));
+      case "isMediaFlowingIn" ->
+          Optional.of(new JsonPrimitive(flowing(flowIn, params.string("mediaType"))));
+      case "isMediaFlowingOut" ->
+          Optional.of(new JsonPrimitive(flowing(flowOut, params.string("mediaType"))));
+      case "isMediaTranscoding" -> Optional.of(new JsonPrimitive(false));
+      case "getGstreamerDot" -> Optional.of(new JsonPrimitive("digraph element {}"));
+      case "setAudioFormat", "setVideoFormat", "setOutputBitrate" -> Optional.of(JsonNull.INSTANCE);
+      case "getMinOuputBitrate",
+          "getMaxOuputBitrate",
+          "getMinOutputBitrate",
+          "getMaxOutputBitrate" ->
+          Optional.of(new JsonPrimitive(0));
+      case "setMinOuputBitrate",
+          "setMaxOuputBitrate",
+          "setMinOutputBitrate",
+          "setMaxOutputBitrate" ->
+          Optional.of(JsonNull.INSTANCE);
+      case "getStats" -> Optional.of(new JsonObject());
+      default -> Optional.empty();
+    };
+  }
+
+  private static boolean flowing(Map<MediaKind, Flow> map, Optional<String> mediaType) {
+    return MediaKind.selected(mediaType).stream().anyMatch(k -> map.get(k).isFlowing());
+  }
+
+  /** This element type's own operations. */
+  protected abstract Optional<JsonElement> invokeElement(String operation, Params params);
+
+  private MediaElement sinkParam(Params params) {
+    String sinkId = params.requiredString("sink");
+    return pipeline.children().stream()
+        .filter(c -> c.id().equals(sinkId))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new EngineException(
+                    KmsError.MEDIA_OBJECT_NOT_FOUND,
+                    "Object '" + sinkId + "' not found in pipeline " + pipeline.id()));
+  }
+
+  private JsonElement connect(Params params) {
+    MediaElement sink = sinkParam(params);
+    List<MediaKind> kinds = MediaKind.selected(params.string("mediaType"));
+    pipeline.onGraph(
+        () -> {
+          for (MediaKind k : kinds) {
+            pipeline.connect(this, sink, k);
+          }
+          return null;
+        });
+    for (MediaKind k : kinds) {
+      raise("ElementConnected", connectionEvent(sink, k, params));
+    }
+    return JsonNull.INSTANCE;
+  }
+
+  private JsonElement disconnect(Params params) {
+    MediaElement sink = sinkParam(params);
+    List<MediaKind> kinds = MediaKind.selected(params.string("mediaType"));
+    List<MediaKind> removed =
+        pipeline.onGraph(
+            () -> {
+              List<MediaKind> r = new ArrayList<>();
+              for (MediaKind k : kinds) {
+                if (pipeline.disconnect(this, sink, k)) {
+                  r.add(k);
+                }
+              }
+              return r;
+            });
+    for (MediaKind k : removed) {
+      raise("ElementDisconnected", connectionEvent(sink, k, params));
+    }
+    return JsonNull.INSTANCE;
+  }
+
+  private static JsonObject connectionEvent(MediaElement sink, MediaKind kind, Params params) {
+    JsonObject o = new JsonObject();
+    o.addProperty("sink", sink.id());
+    o.addProperty("mediaType", kind.name());
+    o.addProperty(
+        "sourceMediaDescription", params.string("sourceMediaDescription").orElse("default"));
+    o.addProperty("sinkMediaDescription", params.string("sinkMediaDescription").orElse("default"));
+    return o;
+  }
+
+  private JsonElement connections(Params params, boolean asSource) {
+    List<MediaKind> kinds = MediaKind.selected(params.string("mediaType"));
+    return pipeline.onGraph(
+        () -> {
+          JsonArray a = new JsonArray();
+          for (MediaKind k : kinds) {
+            for (MediaElement[] pair : pipeline.connectionsOf(this, asSource, k)) {
+              JsonObject c = Structs.of("ElementConnectionData");
+              c.addProperty("source", pair[0].id());
+              c.addProperty("sink", pair[1].id());
+              c.addProperty("type", k.name());
+              c.addProperty("sourceDescription", "default");
+              c.addProperty("sinkDescription", "default");
+              a.add(c);
+            }
+          }
+          return a;
+        });
+  }
+
+  /** Releases this element: its connections, then its GStreamer elements. */
+  @Override
+  public void release() {
+    if (released) {
+      return;
+    }
+    released = true;
+    WATCHED.remove(this);
+    beforeRelease();
+    try {
+      pipeline.onGraph(
+          () -> {
+            pipeline.forget(this);
+            taps.clear();
+            inputs.clear();
+            List<Element> elements;
+            synchronized (owned) {
+              elements = List.copyOf(owned);
+              owned.clear();
+            }
+            for (Element e : elements) {
+              e.setState(State.NULL);
+              pipeline.gst().remove(e);
+            }
+            for (Element e : elements) {
+              e.dispose();
+            }
+            return null;
+          });
+    } catch (EngineException e) {
+      // the pipeline is being released too; its NULL state frees the elements
+    }
+    afterRelease();
+    pipeline.removeChild(this);
+  }
+
+  /** Hook run before the GStreamer elements go (e.g. finish a recording). */
+  protected void beforeRelease() {}
+
+  /** Hook run after the GStreamer elements went (e.g. drop native handles). */
+  protected void afterRelease() {}
+}

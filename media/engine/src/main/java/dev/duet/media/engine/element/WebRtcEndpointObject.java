@@ -1,0 +1,827 @@
+package dev.duet.media.engine.element;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.sun.jna.Pointer;
+import dev.duet.media.engine.EngineConfig;
+import dev.duet.media.engine.EngineException;
+import dev.duet.media.engine.KmsError;
+import dev.duet.media.engine.gst.Natives;
+import dev.duet.media.engine.gst.Probes;
+import dev.duet.media.engine.gst.WebRtcNegotiation;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.freedesktop.gstreamer.Caps;
+import org.freedesktop.gstreamer.Element;
+import org.freedesktop.gstreamer.ElementFactory;
+import org.freedesktop.gstreamer.Pad;
+import org.freedesktop.gstreamer.PadDirection;
+import org.freedesktop.gstreamer.Structure;
+import org.freedesktop.gstreamer.webrtc.WebRTCBin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kurento's WebRtcEndpoint on one GStreamer webrtcbin.
+ *
+ * <p>Media in: each webrtcbin src pad feeds {@code depayloader -> tee}, the tap other elements'
+ * inputs link to. Media out: per negotiated kind, {@code queue (leaky) -> payloader -> capsfilter
+ * -> webrtcbin sink pad}, the input a source's tee links to. Frames are never decoded.
+ *
+ * <p>Threading: SDP state is guarded by {@code lock}, which is never held across a GStreamer call
+ * or an event raise. webrtcbin callbacks arrive on GStreamer threads.
+ */
+public final class WebRtcEndpointObject extends MediaElement {
+  private static final Logger LOG = LoggerFactory.getLogger(WebRtcEndpointObject.class);
+  private static final long KEYFRAME_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private enum Negotiation {
+    NEW,
+    OFFERED,
+    NEGOTIATED
+  }
+
+  private final WebRTCBin webrtc;
+  private final Pointer webrtcPtr;
+  private final boolean recvonly;
+  private final boolean sendonly;
+
+  // Strong references to every callback handed to native code.
+  private final WebRTCBin.ON_ICE_CANDIDATE onIceCandidate = this::onLocalCandidate;
+  private final Element.PAD_ADDED onPadAdded = (element, pad) -> onPadAdded(pad);
+  private final Natives.NotifyCallback onGathering = (o, p, d) -> onGatheringState();
+  private final Natives.NotifyCallback onConnection = (o, p, d) -> onConnectionState();
+  private final Natives.NotifyCallback onIceConnection = (o, p, d) -> onIceConnectionState();
+  private final Natives.TransceiverCallback onNewTransceiver = this::onNewTransceiver;
+  private final Natives.SelectedPairCallback onSelectedPair = this::onSelectedPair;
+  private final List<Object> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Long> handlerIds = new ArrayList<>();
+
+  private final Object lock = new Object();
+  private Negotiation negotiation = Negotiation.NEW; // lock
+  private boolean remoteSet; // lock
+  private final List<String[]> pendingRemote = new ArrayList<>(); // lock: {mline, candidate}
+  private boolean gatherRequested; // lock
+  private boolean gatheringDone; // lock
+  private boolean gatheringDoneRaised; // lock
+  private final List<JsonObject> pendingLocal = new ArrayList<>(); // lock
+  private SdpText localSdpText = new SdpText(List.of()); // lock
+  private String localSdp = ""; // lock
+  private String remoteSdp = ""; // lock
+  private String connectionState = "DISCONNECTED"; // lock
+  private String mediaState = "DISCONNECTED"; // lock
+  private final List<JsonObject> selectedPairs = new ArrayList<>(); // lock
+
+  private volatile String stunAddress = "";
+  private volatile int stunPort = 3478;
+  private volatile String turnUrl = "";
+  private final Map<String, Integer> bandwidth = new HashMap<>();
+
+  private final Map<MediaKind, Pad> depaySrc = new EnumMap<>(MediaKind.class);
+  private final Map<MediaKind, AtomicLong> lastKeyframeRequest = new EnumMap<>(MediaKind.class);
+  private final AtomicBoolean trailingKeyframe = new AtomicBoolean();
+
+  /** One daemon thread for every endpoint's delayed keyframe requests. */
+  private static final java.util.concurrent.ScheduledExecutorService KEYFRAME_TIMER =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "duet-keyframe-timer");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public WebRtcEndpointObject(MediaPipelineObject pipeline, Params params) {
+    super(pipeline, "WebRtcEndpoint");
+    this.recvonly = params.bool("recvonly", false);
+    this.sendonly = params.bool("sendonly", false);
+    if (recvonly && sendonly) {
+      throw new EngineException(
+          KmsError.MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, "recvonly and sendonly are exclusive");
+    }
+    for (MediaKind k : MediaKind.values()) {
+      lastKeyframeRequest.put(k, new AtomicLong(System.nanoTime() - KEYFRAME_INTERVAL_NANOS));
+    }
+    this.webrtc =
+        new WebRTCBin(
+            "webrtc-" + id().substring(id().lastIndexOf('/') + 1, id().lastIndexOf('/') + 9));
+    this.webrtcPtr = org.freedesktop.gstreamer.glib.Natives.getRawPointer(webrtc);
+    Natives.GstLib.INSTANCE.gst_util_set_object_arg(webrtcPtr, "bundle-policy", "max-bundle");
+    configureIce(pipeline.context().config());
+    webrtc.connect(onIceCandidate);
+    webrtc.connect(onPadAdded);
+    connectSignal("notify::ice-gathering-state", onGathering);
+    connectSignal("notify::connection-state", onConnection);
+    connectSignal("notify::ice-connection-state", onIceConnection);
+    connectSignal("on-new-transceiver", onNewTransceiver);
+    pipeline.onGraph(
+        () -> {
+          own(webrtc);
+          pipeline.gst().add(webrtc);
+          webrtc.syncStateWithParent();
+          return null;
+        });
+    pipeline.adopt(this);
+  }
+
+  /** Adds a probe whose callback lives as long as this endpoint. */
+  private void probe(Pad pad, int mask, Probes.Callback callback) {
+    keepAlive.add(callback);
+    Probes.add(pad, mask, callback);
+  }
+
+  private void connectSignal(String signal, com.sun.jna.Callback cb) {
+    keepAlive.add(cb);
+    handlerIds.add(
+        Natives.GObjectLib.INSTANCE.g_signal_connect_data(webrtcPtr, signal, cb, null, null, 0));
+  }
+
+  private void configureIce(EngineConfig config) {
+    Pointer ice = Natives.objectProperty(webrtcPtr, "ice-agent");
+    if (ice == null) {
+      return;
+    }
+    try {
+      if (config.maxMediaPort() > 0) {
+        Natives.GObjectLib.INSTANCE.g_object_set(
+            ice, "max-rtp-port", config.maxMediaPort(), Pointer.NULL);
+        Natives.GObjectLib.INSTANCE.g_object_set(
+            ice, "min-rtp-port", config.minMediaPort(), Pointer.NULL);
+      }
+      Natives.GObjectLib.INSTANCE.g_object_set(ice, "ice-tcp", 0, Pointer.NULL);
+      Pointer agent = Natives.objectProperty(ice, "agent");
+      if (agent != null) {
+        try {
+          Natives.GObjectLib.INSTANCE.g_object_set(agent, "upnp", 0, Pointer.NULL);
+          // the agent lives as long as webrtcbin's ICE object, and so as this endpoint
+          keepAlive.add(onSelectedPair);
+          Natives.GObjectLib.INSTANCE.g_signal_connect_data(
+              agent, "new-selected-pair-full", onSelectedPair, null, null, 0);
+          for (String address : config.mediaAddresses()) {
+            Pointer a = Natives.NiceLib.INSTANCE.nice_address_new();
+            try {
+              if (Natives.NiceLib.INSTANCE.nice_address_set_from_string(a, address)) {
+                Natives.NiceLib.INSTANCE.nice_agent_add_local_address(agent, a);
+              } else {
+                LOG.warn("ignoring bad media address {}", address);
+              }
+            } finally {
+              Natives.NiceLib.INSTANCE.nice_address_free(a);
+            }
+          }
+        } finally {
+          Natives.GObjectLib.INSTANCE.g_object_unref(agent);
+        }
+      }
+    } finally {
+      Natives.GObjectLib.INSTANCE.g_object_unref(ice);
+    }
+  }
+
+  @Override
+  public List<String> hierarchy() {
+    return List.of(
+        "kurento.BaseRtpEndpoint",
+        "kurento.SdpEndpoint",
+        "kurento.SessionEndpoint",
+        "kurento.Endpoint",
+        "kurento.MediaElement",
+        "kurento.MediaObject");
+  }
+
+  // ---- operations ----
+
+  @Override
+  protected Optional<JsonElement> invokeElement(String operation, Params params) {
+    return Optional.ofNullable(
+        switch (operation) {
+          case "processOffer" -> new JsonPrimitive(processOffer(params.requiredString("offer")));
+          case "generateOffer" -> new JsonPrimitive(generateOffer());
+          case "processAnswer" -> new JsonPrimitive(processAnswer(params.requiredString("answer")));
+          case "gatherCandidates" -> {
+            gatherCandidates();
+            yield JsonNull.INSTANCE;
+          }
+          case "addIceCandidate" -> {
+            addIceCandidate(params.object("candidate").orElseThrow(() -> missing("candidate")));
+            yield JsonNull.INSTANCE;
+          }
+          case "getLocalSessionDescriptor" -> {
+            synchronized (lock) {
+              yield new JsonPrimitive(localSdp);
+            }
+          }
+          case "getRemoteSessionDescriptor" -> {
+            synchronized (lock) {
+              yield new JsonPrimitive(remoteSdp);
+            }
+          }
+          case "setStunServerAddress" -> {
+            stunAddress = params.requiredString("stunServerAddress");
+            applyStun();
+            yield JsonNull.INSTANCE;
+          }
+          case "getStunServerAddress" -> new JsonPrimitive(stunAddress);
+          case "setStunServerPort" -> {
+            stunPort = params.requiredInteger("stunServerPort");
+            applyStun();
+            yield JsonNull.INSTANCE;
+          }
+          case "getStunServerPort" -> new JsonPrimitive(stunPort);
+          case "setTurnUrl" -> {
+            turnUrl = params.requiredString("turnUrl");
+            webrtc.setTurnServer(turnUri(turnUrl));
+            yield JsonNull.INSTANCE;
+          }
+          case "getTurnUrl" -> new JsonPrimitive(turnUrl);
+          case "getConnectionState" -> {
+            synchronized (lock) {
+              yield new JsonPrimitive(connectionState);
+            }
+          }
+          case "getMediaState" -> {
+            synchronized (lock) {
+              yield new JsonPrimitive(mediaState);
+            }
+          }
+          case "getICECandidatePairs" -> {
+            JsonArray a = new JsonArray();
+            synchronized (lock) {
+              selectedPairs.forEach(a::add);
+            }
+            yield a;
+          }
+          case "getIceConnectionState", "getNetworkInterfaces" -> new JsonArray();
+          case "setNetworkInterfaces",
+              "setExternalAddress",
+              "setExternalIPv4",
+              "setExternalIPv6",
+              "setIceTcp",
+              "setRembParams",
+              "setMtu",
+              "closeDataChannel",
+              "createDataChannel" ->
+              JsonNull.INSTANCE;
+          case "getIceTcp" -> new JsonPrimitive(false);
+          case "getMtu" -> new JsonPrimitive(1200);
+          case "getDtlsConnectionState" -> new JsonPrimitive("CONNECTED");
+          case "requestKeyframe" -> {
+            for (MediaKind k : MediaKind.values()) {
+              requestKeyframe(k);
+            }
+            yield JsonNull.INSTANCE;
+          }
+          default -> bandwidthProperty(operation, params);
+        });
+  }
+
+  private static EngineException missing(String name) {
+    return new EngineException(
+        KmsError.MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, "Parameter '" + name + "' is required");
+  }
+
+  /** Bandwidth and bitrate properties are stored and reported, not enforced. */
+  private JsonElement bandwidthProperty(String operation, Params params) {
+    if (!(operation.startsWith("set") || operation.startsWith("get"))
+        || !(operation.contains("Bandwidth") || operation.contains("Bitrate"))) {
+      return null;
+    }
+    String property = operation.substring(3);
+    if (operation.startsWith("set")) {
+      String param = Character.toLowerCase(property.charAt(0)) + property.substring(1);
+      int v = params.requiredInteger(param);
+      synchronized (bandwidth) {
+        bandwidth.put(property, v);
+      }
+      return JsonNull.INSTANCE;
+    }
+    synchronized (bandwidth) {
+      return new JsonPrimitive(bandwidth.getOrDefault(property, defaultBandwidth(property)));
+    }
+  }
+
+  private static int defaultBandwidth(String property) {
+    return switch (property) {
+      case "MaxVideoRecvBandwidth", "MaxVideoSendBandwidth", "MaxEncoderBitrate" -> 500;
+      case "MinVideoRecvBandwidth", "MinVideoSendBandwidth", "MinEncoderBitrate" -> 100;
+      case "MaxAudioRecvBandwidth", "EncoderBitrate" -> 0;
+      default -> 0;
+    };
+  }
+
+  private void applyStun() {
+    if (!stunAddress.isEmpty()) {
+      String host = stunAddress.contains(":") ? "[" + stunAddress + "]" : stunAddress;
+      webrtc.setStunServer("stun://" + host + ":" + stunPort);
+    }
+  }
+
+  /**
+   * Kurento's {@code user:password@host:port?transport=udp} to webrtcbin's {@code
+   * turn://user:password@host:port}. The password is what follows the last ':' before the '@', so
+   * TURN REST user names ({@code expiry:user}) survive; both are percent-encoded.
+   */
+  static String turnUri(String kurentoTurnUrl) {
+    String s = kurentoTurnUrl.strip();
+    String scheme = "turn://";
+    if (s.startsWith("turn:") || s.startsWith("turns:")) {
+      scheme = s.startsWith("turns:") ? "turns://" : "turn://";
+      s = s.substring(s.indexOf(':') + 1).replaceFirst("^//", "");
+    }
+    String query = "";
+    int q = s.indexOf('?');
+    if (q >= 0) {
+      query = s.substring(q);
+      s = s.substring(0, q);
+    }
+    int at = s.lastIndexOf('@');
+    if (at < 0) {
+      return scheme + s + (query.contains("transport=tcp") ? "?transport=tcp" : "");
+    }
+    String credentials = s.substring(0, at);
+    String hostPort = s.substring(at + 1);
+    int colon = credentials.lastIndexOf(':');
+    String user = colon < 0 ? credentials : credentials.substring(0, colon);
+    String password = colon < 0 ? "" : credentials.substring(colon + 1);
+    return scheme
+        + encode(user)
+        + ":"
+        + encode(password)
+        + "@"
+        + hostPort
+        + (query.contains("transport=tcp") ? "?transport=tcp" : "");
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private String processOffer(String offer) {
+    synchronized (lock) {
+      if (negotiation != Negotiation.NEW) {
+        throw new EngineException(
+            KmsError.SDP_END_POINT_ALREADY_NEGOTIATED, "Endpoint already negotiated");
+      }
+      negotiation = Negotiation.NEGOTIATED;
+      remoteSdp = offer;
+    }
+    SdpText remote = SdpText.parse(offer);
+    if (!recvonly) {
+      Map<MediaKind, SdpText.Offered> send = new EnumMap<>(MediaKind.class);
+      for (MediaKind k : MediaKind.values()) {
+        remote
+            .first(k)
+            .filter(m -> !m.direction().equals("sendonly") && !m.direction().equals("inactive"))
+            .flatMap(SdpText.Media::preferred)
+            .ifPresent(o -> send.put(k, o));
+      }
+      createInputs(send);
+    }
+    setRemote(WebRtcNegotiation.OFFER, offer, KmsError.SDP_END_POINT_PROCESS_OFFER_ERROR);
+    return local(false, KmsError.SDP_END_POINT_PROCESS_OFFER_ERROR);
+  }
+
+  private String generateOffer() {
+    synchronized (lock) {
+      if (negotiation != Negotiation.NEW) {
+        throw new EngineException(
+            KmsError.SDP_END_POINT_ALREADY_NEGOTIATED, "Endpoint already negotiated");
+      }
+      negotiation = Negotiation.OFFERED;
+    }
+    Map<MediaKind, SdpText.Offered> send = new EnumMap<>(MediaKind.class);
+    send.put(MediaKind.AUDIO, new SdpText.Offered(Codec.OPUS, Codec.OPUS.defaultPayload));
+    send.put(MediaKind.VIDEO, new SdpText.Offered(Codec.VP8, Codec.VP8.defaultPayload));
+    createInputs(send);
+    return local(true, KmsError.SDP_END_POINT_GENERATE_OFFER_ERROR);
+  }
+
+  private String processAnswer(String answer) {
+    synchronized (lock) {
+      if (negotiation != Negotiation.OFFERED) {
+        throw new EngineException(
+            negotiation == Negotiation.NEW
+                ? KmsError.SDP_END_POINT_NOT_OFFER_GENERATED
+                : KmsError.SDP_END_POINT_ANSWER_ALREADY_PROCCESED,
+            negotiation == Negotiation.NEW ? "No offer generated" : "Answer already processed");
+      }
+      negotiation = Negotiation.NEGOTIATED;
+      remoteSdp = answer;
+    }
+    setRemote(WebRtcNegotiation.ANSWER, answer, KmsError.SDP_END_POINT_PROCESS_ANSWER_ERROR);
+    synchronized (lock) {
+      return localSdp;
+    }
+  }
+
+  private String local(boolean offer, KmsError error) {
+    WebRtcNegotiation.Result r = WebRtcNegotiation.createAndApplyLocal(webrtcPtr, offer);
+    if (r.sdp().isEmpty()) {
+      throw new EngineException(error, r.error().orElse("negotiation failed"));
+    }
+    String text = r.sdp().get();
+    synchronized (lock) {
+      localSdp = text;
+      localSdpText = SdpText.parse(text);
+    }
+    return text;
+  }
+
+  private void setRemote(int type, String sdp, KmsError error) {
+    Optional<String> failure = WebRtcNegotiation.setRemote(webrtcPtr, type, sdp);
+    if (failure.isPresent()) {
+      throw new EngineException(
+          error, "webrtcbin refused the remote description: " + failure.get());
+    }
+    List<String[]> pending;
+    synchronized (lock) {
+      remoteSet = true;
+      pending = List.copyOf(pendingRemote);
+      pendingRemote.clear();
+    }
+    for (String[] c : pending) {
+      webrtc.addIceCandidate(Integer.parseInt(c[0]), c[1]);
+    }
+  }
+
+  private void gatherCandidates() {
+    List<JsonObject> flush;
+    boolean done;
+    synchronized (lock) {
+      gatherRequested = true;
+      flush = List.copyOf(pendingLocal);
+      pendingLocal.clear();
+      done = gatheringDone && !gatheringDoneRaised;
+      gatheringDoneRaised |= done;
+    }
+    for (JsonObject c : flush) {
+      raise("IceCandidateFound", c);
+    }
+    if (done) {
+      raise("IceGatheringDone", new JsonObject());
+    }
+  }
+
+  private void addIceCandidate(JsonObject candidate) {
+    Params c = Params.of(candidate);
+    String text = c.string("candidate").orElse("").strip();
+    int mline = c.integer("sdpMLineIndex").orElse(0);
+    if (text.isEmpty()) {
+      return; // end-of-candidates
+    }
+    String[] fields = text.split(" ");
+    if (fields.length > 4 && fields[4].endsWith(".local")) {
+      // libnice cannot resolve mDNS names; the browser's checks still reach us and yield a
+      // peer-reflexive candidate, so ICE connects without this one.
+      LOG.debug("ignoring mDNS candidate {}", text);
+      return;
+    }
+    synchronized (lock) {
+      if (!remoteSet) {
+        pendingRemote.add(new String[] {Integer.toString(mline), text});
+        return;
+      }
+    }
+    webrtc.addIceCandidate(mline, text);
+  }
+
+  // ---- media graph ----
+
+  private void createInputs(Map<MediaKind, SdpText.Offered> send) {
+    pipeline.onGraph(
+        () -> {
+          for (Map.Entry<MediaKind, SdpText.Offered> e : send.entrySet()) {
+            createInput(e.getKey(), e.getValue());
+          }
+          return null;
+        });
+  }
+
+  /** Graph thread: {@code queue (leaky) -> payloader -> capsfilter -> webrtcbin}. */
+  private void createInput(MediaKind kind, SdpText.Offered offered) {
+    Codec codec = offered.codec();
+    String caps = codec.rtpCaps(offered.payload());
+    Element queue = ElementFactory.make("queue", null);
+    queue.set("max-size-buffers", 0);
+    queue.set("max-size-bytes", 0);
+    queue.set("max-size-time", TimeUnit.SECONDS.toNanos(1));
+    Natives.GstLib.INSTANCE.gst_util_set_object_arg(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(queue), "leaky", "downstream");
+    Element pay = ElementFactory.make(codec.payloader, null);
+    pay.set("pt", offered.payload());
+    if (codec == Codec.VP8) {
+      Natives.GstLib.INSTANCE.gst_util_set_object_arg(
+          org.freedesktop.gstreamer.glib.Natives.getRawPointer(pay), "picture-id-mode", "15-bit");
+    }
+    if (codec == Codec.H264) {
+      pay.set("config-interval", -1);
+    }
+    Element filter = ElementFactory.make("capsfilter", null);
+    filter.setCaps(Caps.fromString(caps));
+    own(queue);
+    own(pay);
+    own(filter);
+    pipeline.gst().addMany(queue, pay, filter);
+    Element.linkMany(queue, pay, filter);
+    Pointer padPtr = Natives.requestPad(webrtcPtr, "sink_%u", caps);
+    if (padPtr == null) {
+      throw new EngineException(KmsError.SDP_CONFIGURATION_ERROR, "webrtcbin refused a sink pad");
+    }
+    Pad sinkPad = org.freedesktop.gstreamer.glib.Natives.objectFor(padPtr, Pad.class, false, true);
+    filter.getStaticPad("src").link(sinkPad);
+    queue.syncStateWithParent();
+    pay.syncStateWithParent();
+    filter.syncStateWithParent();
+
+    AtomicBoolean waitKeyframe = new AtomicBoolean(true);
+    Pad queueSink = queue.getStaticPad("sink");
+    Pad queueSrc = queue.getStaticPad("src");
+    // A viewer's PLI/FIR arrives as an upstream force-key-unit event: relay it to our source.
+    probe(
+        queueSink,
+        Probes.EVENT_UPSTREAM,
+        (pad, info, data) -> {
+          if (Probes.isForceKeyUnit(Probes.data(info))) {
+            pipeline.post(() -> currentSource(kind).ifPresent(src -> src.requestKeyframe(kind)));
+            return Probes.DROP;
+          }
+          return Probes.OK;
+        });
+    if (kind == MediaKind.VIDEO) {
+      // After a new link or a leak, drop delta frames until a keyframe and ask for one.
+      Natives.OverrunCallback overrun = (q, d) -> waitKeyframe.set(true);
+      keepAlive.add(overrun);
+      Natives.GObjectLib.INSTANCE.g_signal_connect_data(
+          org.freedesktop.gstreamer.glib.Natives.getRawPointer(queue),
+          "overrun",
+          overrun,
+          null,
+          null,
+          0);
+      probe(
+          queueSrc,
+          Probes.BUFFER,
+          (pad, info, data) -> {
+            if (!waitKeyframe.get()) {
+              return Probes.OK;
+            }
+            if (Probes.isDeltaUnit(Probes.data(info))) {
+              pipeline.post(() -> currentSource(kind).ifPresent(src -> src.requestKeyframe(kind)));
+              return Probes.DROP;
+            }
+            waitKeyframe.set(false);
+            return Probes.OK;
+          });
+    }
+    probe(
+        pay.getStaticPad("src"),
+        Probes.BUFFER | Probes.BUFFER_LIST, // payloaders push RTP packets in lists
+        (pad, info, data) -> {
+          markFlowingOut(kind);
+          return Probes.OK;
+        });
+    publishInput(kind, new Input(queueSink, codec.encodingName, () -> waitKeyframe.set(true)));
+  }
+
+  /** webrtcbin streaming thread: a remote stream appeared; build its depayloader and tee. */
+  private void onPadAdded(Pad pad) {
+    if (pad.getDirection() != PadDirection.SRC || isReleased()) {
+      return;
+    }
+    Caps caps = pad.getCurrentCaps();
+    if (caps == null || caps.size() == 0) {
+      return;
+    }
+    Structure s = caps.getStructure(0);
+    Optional<Codec> codec =
+        s.hasField("encoding-name")
+            ? Codec.byEncodingName(s.getString("encoding-name"))
+            : Optional.empty();
+    if (codec.isEmpty()) {
+      LOG.warn("{}: unsupported incoming stream {}", id(), caps);
+      Element sink = ElementFactory.make("fakesink", null);
+      sink.set("async", false);
+      own(sink);
+      pipeline.gst().add(sink);
+      sink.syncStateWithParent();
+      pad.link(sink.getStaticPad("sink"));
+      return;
+    }
+    MediaKind kind = codec.get().kind;
+    Element depay = ElementFactory.make(codec.get().depayloader, null);
+    if (codec.get() == Codec.VP8) {
+      depay.set("request-keyframe", true);
+      depay.set("wait-for-keyframe", true);
+    }
+    Element tee = ElementFactory.make("tee", null);
+    tee.set("allow-not-linked", true);
+    own(depay);
+    own(tee);
+    pipeline.gst().addMany(depay, tee);
+    depay.link(tee);
+    depay.syncStateWithParent();
+    tee.syncStateWithParent();
+    Pad src = depay.getStaticPad("src");
+    probe(
+        src,
+        Probes.BUFFER,
+        (p, info, data) -> {
+          markFlowingIn(kind);
+          return Probes.OK;
+        });
+    pad.link(depay.getStaticPad("sink"));
+    synchronized (depaySrc) {
+      depaySrc.put(kind, src);
+    }
+    pipeline.post(
+        () -> {
+          if (!isReleased()) {
+            publishTap(kind, new Tap(tee, codec.get().encodingName));
+          }
+        });
+  }
+
+  /**
+   * Sends a keyframe request (PLI/FIR) to the browser at most every 500 ms; a request inside that
+   * window is not lost but sent when the window ends.
+   */
+  @Override
+  protected void requestKeyframe(MediaKind kind) {
+    if (kind != MediaKind.VIDEO || isReleased()) {
+      return;
+    }
+    AtomicLong last = lastKeyframeRequest.get(kind);
+    long now = System.nanoTime();
+    long prev = last.get();
+    long wait = prev + KEYFRAME_INTERVAL_NANOS - now;
+    if (wait > 0) {
+      if (!trailingKeyframe.getAndSet(true)) {
+        KEYFRAME_TIMER.schedule(
+            () -> {
+              trailingKeyframe.set(false);
+              requestKeyframe(kind);
+            },
+            wait,
+            TimeUnit.NANOSECONDS);
+      }
+      return;
+    }
+    if (!last.compareAndSet(prev, now)) {
+      return;
+    }
+    Pad src;
+    synchronized (depaySrc) {
+      src = depaySrc.get(kind);
+    }
+    if (src == null) {
+      return;
+    }
+    Pointer event =
+        Natives.GstVideoLib.INSTANCE.gst_video_event_new_upstream_force_key_unit(-1L, true, 0);
+    Natives.GstLib.INSTANCE.gst_pad_send_event(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(src), event);
+  }
+
+  private void onNewTransceiver(Pointer element, Pointer transceiver, Pointer data) {
+    if (recvonly) {
+      Natives.GstLib.INSTANCE.gst_util_set_object_arg(transceiver, "direction", "recvonly");
+    } else if (sendonly) {
+      Natives.GstLib.INSTANCE.gst_util_set_object_arg(transceiver, "direction", "sendonly");
+    }
+  }
+
+  // ---- ICE and connection state ----
+
+  private void onLocalCandidate(int mline, String candidate) {
+    if (candidate == null || candidate.isBlank()) {
+      return;
+    }
+    JsonObject data = new JsonObject();
+    JsonObject c = Structs.of("IceCandidate");
+    c.addProperty(
+        "candidate", candidate.startsWith("candidate:") ? candidate : "candidate:" + candidate);
+    boolean now;
+    synchronized (lock) {
+      c.addProperty("sdpMid", localSdpText.midAt(mline).orElse(Integer.toString(mline)));
+      c.addProperty("sdpMLineIndex", mline);
+      data.add("candidate", c);
+      now = gatherRequested;
+      if (!now) {
+        pendingLocal.add(data);
+      }
+    }
+    if (now) {
+      raise("IceCandidateFound", data);
+    }
+  }
+
+  /** libnice thread: ICE selected a candidate pair. */
+  private void onSelectedPair(
+      Pointer agent, int streamId, int componentId, Pointer local, Pointer remote, Pointer data) {
+    JsonObject pair = Structs.of("IceCandidatePair");
+    pair.addProperty("streamId", Integer.toString(streamId));
+    pair.addProperty("componentId", componentId);
+    pair.addProperty("localCandidate", Natives.candidateText(agent, local));
+    pair.addProperty("remoteCandidate", Natives.candidateText(agent, remote));
+    JsonObject o = new JsonObject();
+    o.add("candidatePair", pair);
+    synchronized (lock) {
+      selectedPairs.add(pair);
+    }
+    raise("NewCandidatePairSelected", o);
+  }
+
+  private void onGatheringState() {
+    int state = Natives.intProperty(webrtcPtr, "ice-gathering-state");
+    if (state == 1) {
+      raiseIceState("GATHERING");
+    }
+    if (state != 2) {
+      return;
+    }
+    boolean raiseNow;
+    synchronized (lock) {
+      gatheringDone = true;
+      raiseNow = gatherRequested && !gatheringDoneRaised;
+      gatheringDoneRaised |= raiseNow;
+    }
+    if (raiseNow) {
+      raise("IceGatheringDone", new JsonObject());
+    }
+  }
+
+  private void onIceConnectionState() {
+    int state = Natives.intProperty(webrtcPtr, "ice-connection-state");
+    String kms =
+        switch (state) {
+          case 1 -> "CONNECTING";
+          case 2 -> "CONNECTED";
+          case 3 -> "READY";
+          case 4 -> "FAILED";
+          case 5, 6 -> "DISCONNECTED";
+          default -> null;
+        };
+    if (kms != null) {
+      raiseIceState(kms);
+    }
+  }
+
+  private void raiseIceState(String state) {
+    JsonObject o = new JsonObject();
+    o.addProperty("streamId", 1);
+    o.addProperty("componentId", 1);
+    o.addProperty("state", state);
+    raise("IceComponentStateChanged", o);
+  }
+
+  private void onConnectionState() {
+    int state = Natives.intProperty(webrtcPtr, "connection-state");
+    String next = state == 2 ? "CONNECTED" : (state >= 3 ? "DISCONNECTED" : null);
+    if (next == null) {
+      return;
+    }
+    String oldConnection;
+    String oldMedia;
+    synchronized (lock) {
+      oldConnection = connectionState;
+      oldMedia = mediaState;
+      connectionState = next;
+      mediaState = next;
+    }
+    if (!oldConnection.equals(next)) {
+      JsonObject o = new JsonObject();
+      o.addProperty("oldState", oldConnection);
+      o.addProperty("newState", next);
+      raise("ConnectionStateChanged", o);
+    }
+    if (!oldMedia.equals(next)) {
+      JsonObject o = new JsonObject();
+      o.addProperty("oldState", oldMedia);
+      o.addProperty("newState", next);
+      raise("MediaStateChanged", o);
+    }
+  }
+
+  @Override
+  protected void afterRelease() {
+    for (long id : handlerIds) {
+      // the element is disposed; handlers die with it. Keep ids only for symmetry.
+      LOG.trace("handler {} dropped", id);
+    }
+    handlerIds.clear();
+    synchronized (depaySrc) {
+      depaySrc.clear();
+    }
+  }
+}

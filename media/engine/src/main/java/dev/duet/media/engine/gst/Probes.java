@@ -1,0 +1,66 @@
+package dev.duet.media.engine.gst;
+
+import com.sun.jna.Pointer;
+import org.freedesktop.gstreamer.Pad;
+
+/**
+ * Pad probes installed with plain JNA. gst1-java-core ties a probe to the life of the Java {@link
+ * Pad} wrapper it was added through, and wraps every buffer in a cached Java object; these probes
+ * live as long as the caller keeps the callback, and read buffers in place. Offsets are those of
+ * GStreamer 1.x structs on 64-bit Linux.
+ */
+public final class Probes {
+  /** GstPadProbeType bits. */
+  public static final int IDLE = 1;
+
+  public static final int BUFFER = 1 << 4;
+
+  public static final int BUFFER_LIST = 1 << 5;
+
+  public static final int EVENT_UPSTREAM = 1 << 6;
+
+  /** GstPadProbeReturn values. */
+  public static final int DROP = 0;
+
+  public static final int OK = 1;
+
+  public static final int REMOVE = 2;
+
+  private static final int DELTA_UNIT = 1 << 13; // GST_BUFFER_FLAG_DELTA_UNIT
+  private static final long INFO_DATA = 16; // GstPadProbeInfo.data
+  private static final long MINI_OBJECT_FLAGS = 16; // GstMiniObject.flags
+  private static final long BUFFER_PTS = 72; // GstBuffer.pts
+
+  private Probes() {}
+
+  /** {@code GstPadProbeReturn (*)(GstPad *, GstPadProbeInfo *, gpointer)}. */
+  public interface Callback extends com.sun.jna.Callback {
+    int invoke(Pointer pad, Pointer info, Pointer data);
+  }
+
+  /**
+   * Adds a probe; the caller must keep {@code callback} strongly referenced while the pad lives.
+   */
+  public static long add(Pad pad, int mask, Callback callback) {
+    return Natives.GstLib.INSTANCE.gst_pad_add_probe(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(pad), mask, callback, null, null);
+  }
+
+  /** The buffer or event a probe is called for. */
+  public static Pointer data(Pointer info) {
+    return info.getPointer(INFO_DATA);
+  }
+
+  public static boolean isDeltaUnit(Pointer buffer) {
+    return (buffer.getInt(MINI_OBJECT_FLAGS) & DELTA_UNIT) != 0;
+  }
+
+  /** Presentation timestamp in ns; -1 when none. */
+  public static long pts(Pointer buffer) {
+    return buffer.getLong(BUFFER_PTS);
+  }
+
+  public static boolean isForceKeyUnit(Pointer event) {
+    return Natives.GstVideoLib.INSTANCE.gst_video_event_is_force_key_unit(event);
+  }
+}

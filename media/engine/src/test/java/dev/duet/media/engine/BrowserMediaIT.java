@@ -1,0 +1,207 @@
+package dev.duet.media.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kurento.client.KurentoClient;
+import org.kurento.client.MediaPipeline;
+import org.kurento.client.RecorderEndpoint;
+import org.kurento.client.WebRtcEndpoint;
+
+/**
+ * Real media: headless Chromium pages send VP8 + Opus to WebRtcEndpoints created through
+ * kurento-client; the engine relays and records them.
+ */
+class BrowserMediaIT {
+  private static PageServer page;
+  private static MediaEngine engine;
+  private static KurentoClient kurento;
+  @TempDir static Path recordings;
+
+  private BrowserPeer alice;
+  private BrowserPeer bob;
+  private MediaPipeline pipeline;
+
+  @BeforeAll
+  static void startEngine() throws Exception {
+    System.setProperty("kurento.client.requestTimeout", "15000");
+    page = new PageServer();
+    engine = MediaEngine.start(EngineConfig.defaults().withPort(0).withRecordingsRoot(recordings));
+    kurento = KurentoClient.create(engine.uri().toString());
+  }
+
+  @AfterAll
+  static void stopEngine() throws Exception {
+    kurento.destroy();
+    engine.close();
+    page.close();
+  }
+
+  @BeforeEach
+  void openBrowsers() throws Exception {
+    alice = new BrowserPeer(page.url());
+    bob = new BrowserPeer(page.url());
+    pipeline = kurento.createMediaPipeline();
+  }
+
+  @AfterEach
+  void closeBrowsers() throws Exception {
+    if (pipeline != null) {
+      pipeline.release();
+    }
+    alice.close();
+    bob.close();
+  }
+
+  @Test
+  void relaysBothWaysAndRecordsBothSidesToWebm() throws Exception {
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
+    EndpointEvents aEvents = new EndpointEvents(a);
+    EndpointEvents bEvents = new EndpointEvents(b);
+    Path aFile = recordings.resolve("call-1/alice.webm");
+    Path bFile = recordings.resolve("call-1/bob.webm");
+    RecorderEndpoint aRec =
+        new RecorderEndpoint.Builder(pipeline, aFile.toUri().toString()).build();
+    RecorderEndpoint bRec =
+        new RecorderEndpoint.Builder(pipeline, bFile.toUri().toString()).build();
+    CompletableFuture<Void> aRecording = new CompletableFuture<>();
+    aRec.addRecordingListener(e -> aRecording.complete(null));
+    a.connect(b);
+    b.connect(a);
+    a.connect(aRec);
+    b.connect(bRec);
+
+    alice.negotiate(a, aEvents);
+    bob.negotiate(b, bEvents);
+    aRec.record();
+    bRec.record();
+    aRecording.get(5, TimeUnit.SECONDS);
+    long recordingStarted = System.nanoTime();
+
+    awaitAtLeast("alice decodes bob", alice::framesDecoded, 51, 30);
+    awaitAtLeast("bob decodes alice", bob::framesDecoded, 51, 30);
+    assertThat(alice.audioPacketsReceived()).isPositive();
+    org.kurento.client.IceCandidatePair pair = aEvents.selectedPair.get(5, TimeUnit.SECONDS);
+    assertThat(pair.getLocalCandidate()).startsWith("candidate:");
+    assertThat(pair.getRemoteCandidate()).startsWith("candidate:");
+    assertThat(a.getConnectionState()).isEqualTo(org.kurento.client.ConnectionState.CONNECTED);
+    assertThat(bob.audioPacketsReceived()).isPositive();
+    // Let the recordings reach 4 s of media, then stop while media flows.
+    long remaining = TimeUnit.SECONDS.toNanos(4) - (System.nanoTime() - recordingStarted);
+    if (remaining > 0) {
+      TimeUnit.NANOSECONDS.sleep(remaining);
+    }
+    // What a crash would leave: the file as written so far, never finalised.
+    Path cut = recordings.resolve("call-1/alice-cut.webm");
+    Files.copy(aFile, cut);
+    aRec.stopAndWait();
+    bRec.stopAndWait();
+    assertThat(WebmProbe.videoFramesIn(cut)).as("frames playable from a cut file").isPositive();
+    Path repaired = recordings.resolve("call-1/alice-repaired.webm");
+    WebmProbe.repair(cut, repaired);
+    assertThat(WebmProbe.of(repaired).duration()).as("repaired duration").isPresent();
+
+    for (Path f : new Path[] {aFile, bFile}) {
+      WebmProbe probe = WebmProbe.of(f);
+      assertThat(probe.codecs()).as(f.toString()).containsExactlyInAnyOrder("vp8", "opus");
+      assertThat(probe.duration())
+          .as(f + " duration")
+          .hasValueSatisfying(d -> assertThat(d).isGreaterThanOrEqualTo(3.0));
+      assertThat(probe.decodeExit()).as(f + ": " + probe.decodeErrors()).isZero();
+    }
+  }
+
+  @Test
+  void lateConnectedSinkDecodesVideoWithinTwoSeconds() throws Exception {
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
+    EndpointEvents aEvents = new EndpointEvents(a);
+    EndpointEvents bEvents = new EndpointEvents(b);
+    alice.negotiate(a, aEvents);
+    bob.negotiate(b, bEvents);
+    aEvents.videoFlowingIn.get(20, TimeUnit.SECONDS);
+    bEvents.connected.get(20, TimeUnit.SECONDS);
+    assertThat(bob.framesDecoded()).isZero();
+
+    long connectedAt = System.nanoTime();
+    a.connect(b);
+    awaitAtLeast("late sink decodes", bob::framesDecoded, 1, 2);
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedAt);
+    System.out.println("late sink: first decoded frame " + millis + " ms after connect");
+    assertThat(millis).as("first decoded frame after connect").isLessThanOrEqualTo(2000);
+
+    bEvents.videoFlowingOut.get(5, TimeUnit.SECONDS);
+    a.disconnect(b);
+    bEvents.videoStoppedFlowingOut.get(10, TimeUnit.SECONDS); // NOT_FLOWING once media stops
+  }
+
+  @Test
+  void twentyRecordingsStoppedWhileMediaFlowsAreAllFinalised() throws Exception {
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    EndpointEvents aEvents = new EndpointEvents(a);
+    alice.negotiate(a, aEvents);
+    aEvents.videoFlowingIn.get(20, TimeUnit.SECONDS);
+    // A sink that negotiated but never connects: webrtcbin blocks its input until DTLS is up,
+    // which never happens. Its leaky queue must keep it from stalling alice's tee.
+    WebRtcEndpoint stuck = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint nobody = new WebRtcEndpoint.Builder(pipeline).build();
+    stuck.processAnswer(nobody.processOffer(stuck.generateOffer()));
+    a.connect(stuck);
+    java.util.List<Path> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Path f = recordings.resolve("stops/rec-" + i + ".webm");
+      RecorderEndpoint rec = new RecorderEndpoint.Builder(pipeline, f.toUri().toString()).build();
+      CompletableFuture<Void> recording = new CompletableFuture<>();
+      CompletableFuture<Void> stopped = new CompletableFuture<>();
+      rec.addRecordingListener(e -> recording.complete(null)); // first keyframe written
+      rec.addStoppedListener(e -> stopped.complete(null));
+      if (i == 19) {
+        a.connect(rec, org.kurento.client.MediaType.VIDEO); // a WEBM recorder fed video only
+      } else {
+        a.connect(rec);
+      }
+      rec.record();
+      recording.get(10, TimeUnit.SECONDS);
+      Thread.sleep(300); // media keeps flowing into the file; the stop hits it mid-stream
+      rec.stopAndWait();
+      stopped.get(5, TimeUnit.SECONDS);
+      rec.release();
+      files.add(f);
+    }
+    assertThat(WebmProbe.of(files.get(19)).codecs()).containsExactly("vp8");
+    for (Path f : files) {
+      WebmProbe probe = WebmProbe.of(f);
+      assertThat(probe.codecs()).as(f.toString()).contains("vp8");
+      assertThat(probe.duration()).as(f + " duration").isPresent();
+      assertThat(probe.startTime())
+          .as(f + " start")
+          .hasValueSatisfying(t -> assertThat(t).isLessThan(0.5));
+      assertThat(probe.decodeExit()).as(f + ": " + probe.decodeErrors()).isZero();
+    }
+  }
+
+  private static void awaitAtLeast(String what, LongSupplier value, long atLeast, int seconds)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    long last = 0;
+    while (System.nanoTime() < deadline) {
+      last = value.getAsLong();
+      if (last >= atLeast) {
+        return;
+      }
+      Thread.sleep(200); // polling browser stats with a deadline
+    }
+    throw new AssertionError(what + ": " + last + " < " + atLeast + " after " + seconds + " s");
+  }
+}

@@ -1,0 +1,65 @@
+package dev.duet.media.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.kurento.client.WebRtcEndpoint;
+
+/** Records an endpoint's ICE and flow events as kurento-client delivers them. */
+final class EndpointEvents {
+  private final ConcurrentLinkedQueue<Map<String, Object>> candidates =
+      new ConcurrentLinkedQueue<>();
+  private final CompletableFuture<Void> gatheringDone = new CompletableFuture<>();
+  final CompletableFuture<Void> connected = new CompletableFuture<>();
+  final CompletableFuture<Void> videoFlowingIn = new CompletableFuture<>();
+  final CompletableFuture<Void> videoFlowingOut = new CompletableFuture<>();
+  final CompletableFuture<Void> videoStoppedFlowingOut = new CompletableFuture<>();
+  final CompletableFuture<org.kurento.client.IceCandidatePair> selectedPair =
+      new CompletableFuture<>();
+
+  EndpointEvents(WebRtcEndpoint endpoint) {
+    endpoint.addIceCandidateFoundListener(
+        e ->
+            candidates.add(
+                Map.of(
+                    "candidate", e.getCandidate().getCandidate(),
+                    "sdpMid", e.getCandidate().getSdpMid(),
+                    "sdpMLineIndex", e.getCandidate().getSdpMLineIndex())));
+    endpoint.addIceGatheringDoneListener(e -> gatheringDone.complete(null));
+    endpoint.addMediaFlowOutStateChangedListener(this::onFlowOut);
+    endpoint.addNewCandidatePairSelectedListener(e -> selectedPair.complete(e.getCandidatePair()));
+    endpoint.addConnectionStateChangedListener(
+        e -> {
+          if (e.getNewState() == org.kurento.client.ConnectionState.CONNECTED) {
+            connected.complete(null);
+          }
+        });
+    endpoint.addMediaFlowInStateChangedListener(
+        e -> {
+          if (e.getMediaType() == org.kurento.client.MediaType.VIDEO
+              && e.getState() == org.kurento.client.MediaFlowState.FLOWING) {
+            videoFlowingIn.complete(null);
+          }
+        });
+  }
+
+  private void onFlowOut(org.kurento.client.MediaFlowOutStateChangedEvent e) {
+    if (e.getMediaType() != org.kurento.client.MediaType.VIDEO) {
+      return;
+    }
+    if (e.getState() == org.kurento.client.MediaFlowState.FLOWING) {
+      videoFlowingOut.complete(null);
+    } else if (videoFlowingOut.isDone()) {
+      videoStoppedFlowingOut.complete(null);
+    }
+  }
+
+  /** Every candidate found, once IceGatheringDone arrived (events are unordered: wait for it). */
+  List<Map<String, Object>> awaitCandidates() throws Exception {
+    gatheringDone.get(20, TimeUnit.SECONDS);
+    return new ArrayList<>(candidates);
+  }
+}

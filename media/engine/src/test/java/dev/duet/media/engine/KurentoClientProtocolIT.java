@@ -1,0 +1,292 @@
+package dev.duet.media.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kurento.client.ConnectionState;
+import org.kurento.client.ElementConnectedEvent;
+import org.kurento.client.IceCandidateFoundEvent;
+import org.kurento.client.KurentoClient;
+import org.kurento.client.KurentoConnectionListener;
+import org.kurento.client.MediaPipeline;
+import org.kurento.client.MediaProfileSpecType;
+import org.kurento.client.MediaState;
+import org.kurento.client.MediaType;
+import org.kurento.client.RecorderEndpoint;
+import org.kurento.client.WebRtcEndpoint;
+import org.kurento.commons.exception.KurentoException;
+import org.kurento.jsonrpc.JsonRpcErrorException;
+
+/** The real kurento-client 7.2.0 drives the engine over its WebSocket. */
+class KurentoClientProtocolIT {
+  private static final String PIPELINE_ID = "[0-9a-f-]{36}_kurento\\.MediaPipeline";
+
+  @TempDir Path recordings;
+  private MediaEngine engine;
+  private KurentoClient kurento;
+
+  @BeforeAll
+  static void clientTimeouts() {
+    System.setProperty("kurento.client.requestTimeout", "10000");
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    engine = MediaEngine.start(config(0));
+    kurento = KurentoClient.create(engine.uri().toString());
+  }
+
+  private EngineConfig config(int port) {
+    return EngineConfig.defaults()
+        .withPort(port)
+        .withRecordingsRoot(recordings)
+        .withSessionGrace(Duration.ofSeconds(30));
+  }
+
+  @AfterEach
+  void stop() {
+    if (kurento != null) {
+      kurento.destroy();
+    }
+    if (engine != null) {
+      engine.close();
+    }
+  }
+
+  @Test
+  void createsObjectsWithKmsIdsAndAnswersGetters() {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    assertThat(pipeline.getId()).matches(PIPELINE_ID);
+    WebRtcEndpoint ep = new WebRtcEndpoint.Builder(pipeline).build();
+    assertThat(ep.getId())
+        .startsWith(pipeline.getId() + "/")
+        .matches(PIPELINE_ID + "/[0-9a-f-]{36}_kurento\\.WebRtcEndpoint");
+    assertThat(ep.getName()).isEqualTo(ep.getId());
+    ep.setName("caller-ep");
+    assertThat(ep.getName()).isEqualTo("caller-ep");
+    assertThat(ep.getMediaPipeline().getId()).isEqualTo(pipeline.getId());
+    assertThat(pipeline.getChildren()).extracting(c -> c.getId()).containsExactly(ep.getId());
+    assertThat(ep.getConnectionState()).isEqualTo(ConnectionState.DISCONNECTED);
+    assertThat(ep.getMediaState()).isEqualTo(MediaState.DISCONNECTED);
+    ep.setStunServerAddress("127.0.0.1");
+    ep.setStunServerPort(3478);
+    ep.setTurnUrl("1700000000:alice:secret@127.0.0.1:3478?transport=udp");
+    assertThat(ep.getStunServerAddress()).isEqualTo("127.0.0.1");
+    assertThat(ep.getStunServerPort()).isEqualTo(3478);
+    assertThat(ep.getTurnUrl()).startsWith("1700000000:alice");
+    ep.setMaxVideoRecvBandwidth(800);
+    assertThat(ep.getMaxVideoRecvBandwidth()).isEqualTo(800);
+    assertThat(ep.isMediaFlowingIn(MediaType.VIDEO)).isFalse();
+    ep.addTag("call", "c-1");
+    assertThat(ep.getTag("call")).isEqualTo("c-1");
+    assertThat(kurento.getServerManager().getInfo().getVersion()).isEqualTo("7.2.0");
+    pipeline.release();
+    assertThat(engine.objectCount()).isZero();
+  }
+
+  @Test
+  void raisesIceEventsAfterGatherCandidatesAndConnectionEvents() throws Exception {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
+    BlockingQueue<IceCandidateFoundEvent> candidates = new LinkedBlockingQueue<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    CompletableFuture<ElementConnectedEvent> connected = new CompletableFuture<>();
+    a.addIceCandidateFoundListener(candidates::add);
+    a.addIceGatheringDoneListener(e -> done.complete(null));
+    a.addElementConnectedListener(connected::complete);
+    a.addMediaFlowInStateChangedListener(e -> {});
+    a.addNewCandidatePairSelectedListener(e -> {});
+    a.addErrorListener(e -> {});
+
+    String offer = a.generateOffer();
+    assertThat(offer).startsWith("v=0").contains("m=audio").contains("m=video").contains("VP8");
+    assertThat(candidates.poll(300, TimeUnit.MILLISECONDS))
+        .as("no candidate before gatherCandidates()")
+        .isNull();
+    a.gatherCandidates();
+    IceCandidateFoundEvent first = candidates.poll(10, TimeUnit.SECONDS);
+    assertThat(first).isNotNull();
+    assertThat(first.getCandidate().getCandidate()).startsWith("candidate:").contains(" typ ");
+    assertThat(first.getCandidate().getSdpMid()).isNotEmpty();
+    assertThat(first.getTimestampMillis()).matches("[0-9]{13}");
+    assertThat(first.getSource().getId()).isEqualTo(a.getId());
+    done.get(15, TimeUnit.SECONDS);
+
+    a.connect(b, MediaType.VIDEO);
+    ElementConnectedEvent c = connected.get(5, TimeUnit.SECONDS);
+    assertThat(c.getSink().getId()).isEqualTo(b.getId());
+    assertThat(c.getMediaType()).isEqualTo(MediaType.VIDEO);
+    assertThat(a.getSinkConnections()).hasSize(1);
+    a.disconnect(b);
+    assertThat(a.getSinkConnections()).isEmpty();
+    pipeline.release();
+  }
+
+  @Test
+  void acceptsRemoteCandidatesBeforeTheOffer() {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    WebRtcEndpoint ep = new WebRtcEndpoint.Builder(pipeline).build();
+    ep.addIceCandidate(
+        new org.kurento.client.IceCandidate(
+            "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "0", 0));
+    ep.addIceCandidate(
+        new org.kurento.client.IceCandidate(
+            "candidate:2 1 udp 2122260223 4f0c3e2a.local 50001 typ host", "0", 0));
+    pipeline.release();
+  }
+
+  @Test
+  void recorderRefusesUrisOutsideTheRecordingsRoot() {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    assertThatThrownBy(
+            () -> new RecorderEndpoint.Builder(pipeline, "file:///etc/passwd.webm").build())
+        .isInstanceOf(KurentoException.class)
+        .hasMessageContaining("outside the recordings directory");
+    RecorderEndpoint ok =
+        new RecorderEndpoint.Builder(pipeline, recordings.resolve("a/b.webm").toUri().toString())
+            .withMediaProfile(MediaProfileSpecType.WEBM_AUDIO_ONLY)
+            .build();
+    assertThat(ok.getUri()).endsWith("a/b.webm");
+    pipeline.release();
+  }
+
+  @Test
+  void unknownAndReleasedObjectsGive40101() {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    WebRtcEndpoint ep = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint ghost =
+        kurento.getById(
+            pipeline.getId() + "/00000000-0000-0000-0000-000000000000_kurento.WebRtcEndpoint",
+            WebRtcEndpoint.class);
+    assertThatThrownBy(ghost::getName).satisfies(e -> assertThat(code(e)).isEqualTo(40101));
+    pipeline.release();
+    assertThatThrownBy(ep::getName).satisfies(e -> assertThat(code(e)).isEqualTo(40101));
+    assertThatThrownBy(pipeline::release).satisfies(e -> assertThat(code(e)).isEqualTo(40101));
+    // the session survives the errors
+    assertThat(kurento.createMediaPipeline().getId()).matches(PIPELINE_ID);
+  }
+
+  @Test
+  void reconnectsToTheSameSessionAfterASocketDrop() throws Exception {
+    kurento.destroy();
+    try (TcpProxy proxy = new TcpProxy(engine.port())) {
+      Listener listener = new Listener();
+      kurento = KurentoClient.create("ws://127.0.0.1:" + proxy.port() + MediaEngine.PATH, listener);
+      MediaPipeline pipeline = kurento.createMediaPipeline();
+      String session = kurento.getSessionId();
+      proxy.cutAll();
+      assertThat(listener.reconnected.get(20, TimeUnit.SECONDS)).as("same server").isTrue();
+      assertThat(kurento.getSessionId()).isEqualTo(session);
+      assertThat(pipeline.getName()).isEqualTo(pipeline.getId());
+      pipeline.release();
+    }
+  }
+
+  @Test
+  void reconnectAfterEngineRestartGetsANewSession() throws Exception {
+    kurento.destroy();
+    Listener listener = new Listener();
+    kurento = KurentoClient.create(engine.uri().toString(), listener);
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    String session = kurento.getSessionId();
+    int port = engine.port();
+    engine.close();
+    engine = MediaEngine.start(config(port));
+    assertThat(listener.reconnected.get(20, TimeUnit.SECONDS)).as("same server").isFalse();
+    assertThat(kurento.getSessionId()).isNotEqualTo(session);
+    assertThatThrownBy(pipeline::getName).satisfies(e -> assertThat(code(e)).isEqualTo(40101));
+    assertThat(kurento.createMediaPipeline().getId()).matches(PIPELINE_ID);
+  }
+
+  @Test
+  void closeSessionReleasesTheSessionsPipelinesAtOnce() {
+    KurentoClient other = KurentoClient.create(engine.uri().toString());
+    other.createMediaPipeline();
+    kurento.createMediaPipeline();
+    assertThat(engine.objectCount()).isEqualTo(2);
+    other.destroy(); // closeSession
+    assertThat(engine.objectCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aDroppedSocketsPipelinesAreReleasedAfterTheGracePeriod() throws Exception {
+    engine.close();
+    engine = MediaEngine.start(config(0).withSessionGrace(Duration.ofMillis(300)));
+    kurento.destroy();
+    kurento = null;
+    java.util.concurrent.BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+    java.net.http.WebSocket ws =
+        java.net.http.HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                engine.uri(),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public java.util.concurrent.CompletionStage<?> onText(
+                      java.net.http.WebSocket w, CharSequence data, boolean last) {
+                    replies.add(data.toString());
+                    w.request(1);
+                    return null;
+                  }
+                })
+            .get(5, TimeUnit.SECONDS);
+    ws.sendText(
+            "{\"id\":1,\"method\":\"create\",\"params\":{\"type\":\"MediaPipeline\","
+                + "\"constructorParams\":{},\"properties\":{}},\"jsonrpc\":\"2.0\"}",
+            true)
+        .get(5, TimeUnit.SECONDS);
+    assertThat(replies.poll(5, TimeUnit.SECONDS)).contains("_kurento.MediaPipeline");
+    assertThat(engine.objectCount()).isEqualTo(1);
+    ws.abort(); // no closeSession: the session waits out its grace period
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (engine.objectCount() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50); // polling the engine's state with a deadline
+    }
+    assertThat(engine.objectCount()).isZero();
+    assertThat(engine.sessionCount()).isZero();
+  }
+
+  private static int code(Throwable e) {
+    Throwable t = e;
+    while (t != null) {
+      if (t instanceof org.kurento.client.internal.server.KurentoServerException k) {
+        return k.getCode();
+      }
+      if (t instanceof JsonRpcErrorException j) {
+        return j.getCode();
+      }
+      t = t.getCause();
+    }
+    throw new AssertionError("not a server error", e);
+  }
+
+  private static final class Listener implements KurentoConnectionListener {
+    final CompletableFuture<Boolean> reconnected = new CompletableFuture<>();
+
+    @Override
+    public void connected() {}
+
+    @Override
+    public void connectionFailed() {}
+
+    @Override
+    public void disconnected() {}
+
+    @Override
+    public void reconnected(boolean sameServer) {
+      reconnected.complete(sameServer);
+    }
+  }
+}

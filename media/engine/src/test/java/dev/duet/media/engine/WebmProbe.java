@@ -1,0 +1,121 @@
+package dev.duet.media.engine;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What {@code ffprobe} and {@code ffmpeg} say about a recording.
+ *
+ * @param codecs the streams' codec names
+ * @param duration the container duration in seconds, if present
+ * @param startTime the container start time in seconds, if present
+ * @param decodeExit exit code of {@code ffmpeg -v error -i f -f null -}
+ * @param decodeErrors what that printed
+ */
+record WebmProbe(
+    List<String> codecs,
+    Optional<Double> duration,
+    Optional<Double> startTime,
+    int decodeExit,
+    String decodeErrors) {
+
+  static WebmProbe of(Path file) throws IOException, InterruptedException {
+    String json =
+        run(
+            List.of(
+                "ffprobe",
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_format",
+                "-show_streams",
+                file.toString()));
+    JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+    List<String> codecs = new ArrayList<>();
+    if (o.has("streams")) {
+      for (JsonElement s : o.getAsJsonArray("streams")) {
+        codecs.add(s.getAsJsonObject().get("codec_name").getAsString());
+      }
+    }
+    Optional<Double> duration = Optional.empty();
+    if (o.has("format") && o.getAsJsonObject("format").has("duration")) {
+      duration = Optional.of(o.getAsJsonObject("format").get("duration").getAsDouble());
+    }
+    Optional<Double> start = Optional.empty();
+    if (o.has("format") && o.getAsJsonObject("format").has("start_time")) {
+      start = Optional.of(o.getAsJsonObject("format").get("start_time").getAsDouble());
+    }
+    Process p =
+        new ProcessBuilder(
+                "ffmpeg", "-nostdin", "-v", "error", "-i", file.toString(), "-f", "null", "-")
+            .redirectErrorStream(true)
+            .start();
+    String errors = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("ffmpeg timed out on " + file);
+    }
+    return new WebmProbe(List.copyOf(codecs), duration, start, p.exitValue(), errors);
+  }
+
+  /** Video frames ffprobe can read from {@code file} (which may be cut short). */
+  static long videoFramesIn(Path file) throws IOException, InterruptedException {
+    String out =
+        run(
+            List.of(
+                "ffprobe",
+                "-v",
+                "error",
+                "-count_frames",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "stream=nb_read_frames",
+                "-of",
+                "default=nokey=1:noprint_wrappers=1",
+                file.toString()));
+    return out.isBlank() ? 0 : Long.parseLong(out.strip());
+  }
+
+  /** The README's repair step for a recording cut by a crash: remux it. */
+  static void repair(Path cut, Path repaired) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                cut.toString(),
+                "-c",
+                "copy",
+                repaired.toString())
+            .redirectErrorStream(true)
+            .start();
+    p.getInputStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("ffmpeg timed out");
+    }
+  }
+
+  private static String run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException(command.get(0) + " timed out");
+    }
+    return out;
+  }
+}
