@@ -188,6 +188,10 @@ class RelayBrowserIT {
   }
 
   static JsonObject get(String path, String token) throws Exception {
+    return getFrom(server, path, token);
+  }
+
+  static JsonObject getFrom(TestServer server, String path, String token) throws Exception {
     HttpResponse<String> r =
         HttpClient.newHttpClient()
             .send(
