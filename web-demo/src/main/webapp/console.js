@@ -148,12 +148,19 @@ function filters() {
   return q;
 }
 
+let searchSeq = 0;
+
 async function search(offset) {
   const q = filters();
   q.set('offset', String(offset));
   q.set('limit', String(PAGE));
+  const seq = ++searchSeq;
+  state.searching = true;
   try {
     const page = await api('GET', `/api/recordings?${q}`);
+    if (seq !== searchSeq) return; // a newer search was started: its answer wins
+    state.searching = false;
+    state.query = q.toString();
     state.offset = offset;
     state.total = page.total;
     state.results = page.recordings;
@@ -566,6 +573,8 @@ window.duetDebug = {
       screen: document.body.dataset.screen,
       user: state.user,
       total: state.total,
+      searching: Boolean(state.searching),
+      query: state.query || '',
       results: state.results.map((r) => r.id),
       selected: state.selected && {
         id: state.selected.id,

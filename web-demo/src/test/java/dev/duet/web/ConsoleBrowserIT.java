@@ -87,7 +87,11 @@ class ConsoleBrowserIT {
     moderator.type("f-user", alice);
     moderator.click("search");
     moderator.awaitSnapshot(
-        "the call found", s -> s.getAsJsonArray("results").toString().contains(aliceId));
+        "the call found",
+        s ->
+            !s.get("searching").getAsBoolean()
+                && Browser.str(s, "query").contains("user=" + alice)
+                && s.getAsJsonArray("results").toString().contains(aliceId));
     moderator.find("li.result[data-id='" + aliceId + "']").click();
     moderator.awaitSnapshot(
         "both parties loaded",

@@ -80,6 +80,26 @@ class MediaFailureBrowserIT {
           RelayBrowserIT.getFrom(server, "/api/calls?limit=1", server.token("mf-alice"));
       JsonObject call = history.getAsJsonArray("calls").get(0).getAsJsonObject();
       assertThat(call.get("endReason").getAsString()).isEqualTo("media_failed");
+      // The recordings made so far are catalogued as partial.
+      String moderator = server.token("mf-mod", "moderator");
+      String callId = call.get("callId").getAsString();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      List<String> statuses = List.of();
+      while (statuses.size() < 2 && System.nanoTime() < deadline) {
+        statuses =
+            RelayBrowserIT.getFrom(server, "/api/recordings?limit=50", moderator)
+                .getAsJsonArray("recordings")
+                .asList()
+                .stream()
+                .map(e -> e.getAsJsonObject())
+                .filter(r -> r.get("callId").getAsString().equals(callId))
+                .map(r -> r.get("status").getAsString())
+                .toList();
+        if (statuses.size() < 2) {
+          Thread.sleep(200); // cataloguing follows the call's end on the store thread
+        }
+      }
+      assertThat(statuses).containsOnly("partial").hasSize(2);
     } finally {
       engine.close();
     }

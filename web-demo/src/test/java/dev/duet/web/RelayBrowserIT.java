@@ -131,6 +131,76 @@ class RelayBrowserIT {
     assertThat(call.get("mediaPath").getAsString()).isEqualTo("relay");
     assertThat(call.get("recorded").getAsBoolean()).isTrue();
     assertThat(call.get("endReason").getAsString()).isEqualTo("hangup");
+    String callId = call.get("callId").getAsString();
+
+    // Catalogued as ok, and reviewable by a moderator only.
+    String moderator = server.token("mod", "moderator");
+    JsonArray listed = awaitCatalogued(callId, moderator, 2);
+    for (var e : listed) {
+      JsonObject r = e.getAsJsonObject();
+      assertThat(r.get("status").getAsString()).isEqualTo("ok");
+      assertThat(r.get("codecs").toString()).contains("vp8").contains("opus");
+      assertThat(r.get("sha256").getAsString()).hasSize(64);
+    }
+    String recordingId = listed.get(0).getAsJsonObject().get("id").getAsString();
+    HttpResponse<byte[]> range =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.http("/api/recordings/" + recordingId + "/media"))
+                    .header("Authorization", "Bearer " + moderator)
+                    .header("Range", "bytes=0-99")
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(range.statusCode()).isEqualTo(206);
+    assertThat(range.body()).hasSize(100);
+    HttpResponse<String> flag =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.http("/api/recordings/" + recordingId + "/flags"))
+                    .header("Authorization", "Bearer " + moderator)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"review\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(flag.statusCode()).isEqualTo(201);
+    String user = server.token("rec-alice");
+    for (String path :
+        List.of(
+            "/api/recordings",
+            "/api/recordings/" + recordingId,
+            "/api/recordings/" + recordingId + "/media")) {
+      assertThat(status(path, user)).as(path).isEqualTo(403);
+    }
+    JsonObject audit = get("/api/audit?limit=50", moderator);
+    assertThat(audit.toString()).contains("recording.play").contains("recording.flag");
+  }
+
+  static JsonArray awaitCatalogued(String callId, String moderator, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      JsonArray all = get("/api/recordings?limit=50", moderator).getAsJsonArray("recordings");
+      JsonArray mine = new JsonArray();
+      all.forEach(
+          e -> {
+            if (e.getAsJsonObject().get("callId").getAsString().equals(callId)) {
+              mine.add(e);
+            }
+          });
+      if (mine.size() >= n || System.nanoTime() > deadline) {
+        assertThat(mine).hasSize(n);
+        return mine;
+      }
+      Thread.sleep(200); // cataloguing follows the call's end on the store thread
+    }
+  }
+
+  static int status(String path, String token) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(server.http(path))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   @Test

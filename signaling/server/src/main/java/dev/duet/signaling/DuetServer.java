@@ -12,6 +12,14 @@ import dev.duet.signaling.call.CallPolicy;
 import dev.duet.signaling.http.ApiHandler;
 import dev.duet.signaling.http.Authenticator;
 import dev.duet.signaling.http.WebSocketGate;
+import dev.duet.signaling.moderation.CatalogueSink;
+import dev.duet.signaling.moderation.Ffprobe;
+import dev.duet.signaling.moderation.MediaProbe;
+import dev.duet.signaling.moderation.Moderation;
+import dev.duet.signaling.moderation.RecordingCatalog;
+import dev.duet.signaling.moderation.RecordingFiles;
+import dev.duet.signaling.moderation.RecordingsHandler;
+import dev.duet.signaling.moderation.RetentionSweeper;
 import dev.duet.signaling.session.LocalRouter;
 import dev.duet.signaling.session.LocalSessions;
 import dev.duet.signaling.transport.HttpTransports;
@@ -50,6 +58,7 @@ public final class DuetServer implements AutoCloseable {
   private final Database db;
   private final Optional<TokenIssuer> devTokens;
   private final Media media;
+  private final Optional<RetentionSweeper> retention;
 
   private DuetServer(
       Config config,
@@ -59,8 +68,10 @@ public final class DuetServer implements AutoCloseable {
       HttpTransports http,
       Database db,
       Optional<TokenIssuer> devTokens,
-      Media media) {
+      Media media,
+      Optional<RetentionSweeper> retention) {
     this.media = media;
+    this.retention = retention;
     this.config = config;
     this.http = http;
     this.server = server;
@@ -166,6 +177,25 @@ public final class DuetServer implements AutoCloseable {
     TurnCredentials turn =
         new TurnCredentials(config.turnUrls(), config.turnSecret(), config.turnTtl(), clock);
     Metrics metrics = new Metrics();
+    RecordingFiles recordingFiles = new RecordingFiles(config.recordingsDir());
+    Moderation moderation = new Moderation(db.recordings(), db.audit(), recordingFiles, clock);
+    RecordingCatalog catalog =
+        new RecordingCatalog(
+            db.recordings(),
+            db.audit(),
+            recordingFiles,
+            Ffprobe.onPath().map(MediaProbe.class::cast),
+            clock);
+    Optional<RetentionSweeper> retention =
+        config.recordingRetentionDays() > 0
+            ? Optional.of(
+                new RetentionSweeper(
+                        db.recordings(),
+                        moderation,
+                        java.time.Duration.ofDays(config.recordingRetentionDays()),
+                        clock)
+                    .start(java.time.Duration.ofHours(1)))
+            : Optional.empty();
     LocalSessions sessions = new LocalSessions(clock, config.outboxSize());
     Media mediaParts = Media.start(config);
     boolean relay = mediaParts.relay().isPresent();
@@ -194,7 +224,7 @@ public final class DuetServer implements AutoCloseable {
             turn,
             metrics,
             mediaParts.relay(),
-            RecordingSink.none());
+            new CatalogueSink(catalog, db.calls()));
 
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("duet-http");
@@ -210,11 +240,14 @@ public final class DuetServer implements AutoCloseable {
     var upgrade = WebSocketEndpoint.create(server, config, switchboard, metrics);
     ApiHandler api = new ApiHandler(config, auth, switchboard, turn, db, devTokens);
     HttpTransports http = new HttpTransports(config, auth, switchboard, metrics);
-    Handler.Sequence rest = new Handler.Sequence(api, http);
+    // The recordings handler comes first: ApiHandler answers 404 to every other /api/ path.
+    Handler.Sequence rest =
+        new Handler.Sequence(new RecordingsHandler(auth, moderation), api, http);
     webRoot(config).ifPresent(root -> rest.addHandler(staticFiles(root)));
     upgrade.setHandler(rest);
     server.setHandler(new WebSocketGate(auth, metrics, upgrade));
-    return new DuetServer(config, server, connector, switchboard, http, db, devTokens, mediaParts);
+    return new DuetServer(
+        config, server, connector, switchboard, http, db, devTokens, mediaParts, retention);
   }
 
   private static Handler staticFiles(Path root) {
@@ -315,6 +348,7 @@ public final class DuetServer implements AutoCloseable {
     switchboard.close();
     http.close();
     media.close();
+    retention.ifPresent(RetentionSweeper::close);
     try {
       server.stop();
     } catch (Exception e) {

@@ -9,6 +9,14 @@ import org.slf4j.LoggerFactory;
  * environment (see {@link EngineConfig#fromEnvironment}); stops on SIGTERM / Ctrl-C.
  */
 public final class EngineMain {
+  static {
+    // The jar ships no logback.xml (it would clash with an embedding application's); the
+    // stand-alone engine uses its own quiet configuration unless one is given.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "duet-engine-logback.xml");
+    }
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(EngineMain.class);
 
   private EngineMain() {}

@@ -56,11 +56,12 @@ class BrowserMediaIT {
 
   @AfterEach
   void closeBrowsers() throws Exception {
-    if (pipeline != null) {
-      pipeline.release();
+    try (BrowserPeer a = alice;
+        BrowserPeer b = bob) {
+      if (pipeline != null) {
+        pipeline.release();
+      }
     }
-    alice.close();
-    bob.close();
   }
 
   @Test

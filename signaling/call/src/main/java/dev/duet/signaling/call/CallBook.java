@@ -110,16 +110,18 @@ public final class CallBook {
         .build();
   }
 
-  /** A callee device reports it is ringing; the caller hears it once. */
+  /**
+   * A callee device reports it is ringing; the caller hears it once. A report for a call that was
+   * answered meanwhile is ignored.
+   */
   public Transition ringing(Party device, String callId, String re) {
     Live call = calls.get(callId);
     if (call == null || !call.callee.equals(device.user())) {
       return notInCall(device, re);
     }
-    if (!call.state.ringing()) {
-      return Transition.error(device, ErrorCode.INVALID_STATE, "the call is not ringing", re);
-    }
-    if (call.state == CallState.RINGING) {
+    if (!call.state.ringing() || call.state == CallState.RINGING) {
+      // Already heard, or answered meanwhile (a slow device may report ringing just after another
+      // device accepted): nothing to tell anyone.
       return Transition.none();
     }
     call.state = CallState.RINGING;

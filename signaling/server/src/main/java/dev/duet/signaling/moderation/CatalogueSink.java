@@ -1,0 +1,32 @@
+package dev.duet.signaling.moderation;
+
+import dev.duet.media.RecordingFile;
+import dev.duet.signaling.RecordingSink;
+import dev.duet.signaling.call.Call;
+import dev.duet.store.CallStore;
+import dev.duet.store.Recording;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Catalogues the recordings of an ended call (checked with ffprobe, checksummed, status ok, partial
+ * or failed) and adds their ids to the call record.
+ */
+public final class CatalogueSink implements RecordingSink {
+  private final RecordingCatalog catalog;
+  private final CallStore calls;
+
+  public CatalogueSink(RecordingCatalog catalog, CallStore calls) {
+    this.catalog = catalog;
+    this.calls = calls;
+  }
+
+  @Override
+  public void recorded(Call call, List<RecordingFile> files) {
+    for (RecordingFile f : files) {
+      Instant started = f.startedAt() == null ? call.createdAt() : f.startedAt();
+      Recording r = catalog.catalogue(call.callId(), f.party(), f.file(), started, f.partial());
+      calls.find(call.callId()).map(c -> c.withRecording(r.recordingId())).ifPresent(calls::save);
+    }
+  }
+}
