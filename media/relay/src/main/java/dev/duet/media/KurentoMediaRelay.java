@@ -197,7 +197,7 @@ public final class KurentoMediaRelay implements MediaRelay {
       if (settings.stunAddress().isPresent()) {
         ep.setStunServerPort(settings.stunPort());
       }
-      settings.turnUrl().ifPresent(ep::setTurnUrl);
+      settings.turnUrl().get().ifPresent(ep::setTurnUrl);
       ep.addIceCandidateFoundListener(
           e -> {
             IceCandidate c = e.getCandidate();

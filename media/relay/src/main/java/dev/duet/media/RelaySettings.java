@@ -3,6 +3,7 @@ package dev.duet.media;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * How the relay reaches its media server and what it gives each endpoint.
@@ -10,7 +11,8 @@ import java.util.Optional;
  * @param kurentoUrl the media server's JSON-RPC WebSocket ({@code ws://host:8888/kurento})
  * @param recordingsDir where recordings go (the media server must see the same path)
  * @param stunAddress STUN server for the endpoints (an IP address, as Kurento wants)
- * @param turnUrl TURN for the endpoints in Kurento's form {@code user:password@host:port}
+ * @param turnUrl TURN for each new endpoint in Kurento's form {@code
+ *     user:password@host:port?transport=udp}, asked per call so short-lived credentials stay fresh
  * @param reconnectGrace how long a lost media server may take to come back before calls fail
  */
 public record RelaySettings(
@@ -18,5 +20,5 @@ public record RelaySettings(
     Path recordingsDir,
     Optional<String> stunAddress,
     int stunPort,
-    Optional<String> turnUrl,
+    Supplier<Optional<String>> turnUrl,
     Duration reconnectGrace) {}

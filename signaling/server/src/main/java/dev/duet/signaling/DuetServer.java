@@ -36,6 +36,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
@@ -118,15 +119,16 @@ public final class DuetServer implements AutoCloseable {
       } else {
         return new Media(Optional.empty(), Optional.empty());
       }
+      Optional<java.net.InetSocketAddress> stun = relayStun(config);
       try {
         MediaRelay relay =
             KurentoMediaRelay.connect(
                 new RelaySettings(
                     url,
                     config.recordingsDir(),
-                    Optional.empty(),
-                    3478,
-                    Optional.empty(),
+                    stun.map(a -> a.getHostString()),
+                    stun.map(a -> a.getPort()).orElse(3478),
+                    relayTurn(config),
                     java.time.Duration.ofSeconds(5)));
         LOG.info("media relay on {}", engine.isPresent() ? "the embedded engine" : url);
         return new Media(engine, Optional.of(relay));
@@ -141,6 +143,49 @@ public final class DuetServer implements AutoCloseable {
     public void close() {
       relay.ifPresent(MediaRelay::close);
       engine.ifPresent(MediaEngine::close);
+    }
+
+    /** The first {@code stun:} URL with an IP address (Kurento takes addresses, not names). */
+    static Optional<java.net.InetSocketAddress> relayStun(Config config) {
+      return config.turnUrls().stream()
+          .filter(u -> u.startsWith("stun:"))
+          .map(u -> u.substring(5).replaceAll("\\?.*$", ""))
+          .filter(hp -> hp.matches("\\d+\\.\\d+\\.\\d+\\.\\d+(:\\d+)?"))
+          .map(
+              hp -> {
+                String[] parts = hp.split(":");
+                int port = parts.length > 1 ? Integer.parseInt(parts[1]) : 3478;
+                return java.net.InetSocketAddress.createUnresolved(parts[0], port);
+              })
+          .findFirst();
+    }
+
+    /**
+     * TURN for the relay's endpoints, on the same coturn as the clients, with fresh TURN REST
+     * credentials per call (user {@code duet-media-relay}).
+     */
+    static java.util.function.Supplier<Optional<String>> relayTurn(Config config) {
+      Optional<String> turn =
+          config.turnUrls().stream().filter(u -> u.startsWith("turn:")).findFirst();
+      if (turn.isEmpty() || config.turnSecret().isEmpty()) {
+        return Optional::empty;
+      }
+      String hostPort = turn.get().substring(5).replaceAll("\\?.*$", "");
+      String transport = turn.get().contains("transport=tcp") ? "tcp" : "udp";
+      TurnCredentials creds =
+          new TurnCredentials(
+              List.of(turn.get()), config.turnSecret(), config.turnTtl(), Clock.systemUTC());
+      return () -> {
+        var server = creds.iceServers("duet-media-relay").get(0);
+        return Optional.of(
+            server.username()
+                + ":"
+                + server.credential()
+                + "@"
+                + hostPort
+                + "?transport="
+                + transport);
+      };
     }
   }
 
