@@ -2,6 +2,7 @@ package dev.duet.bench;
 
 import com.google.gson.JsonObject;
 import dev.duet.signaling.testing.Client;
+import dev.duet.signaling.testing.CuttingProxy;
 import dev.duet.signaling.testing.PollClient;
 import dev.duet.signaling.testing.Recorder;
 import dev.duet.signaling.testing.SseClient;
@@ -111,7 +112,7 @@ public final class TransportsBench {
   Result runOnce(Kind kind) throws Exception {
     Map<String, String> env = Map.of("DUET_CHAT_RATE_LIMIT", "10000", "DUET_RATE_LIMIT", "10000");
     try (ServerProcess server = ServerProcess.start(jar, env);
-        CountingProxy proxy = new CountingProxy(server.port())) {
+        CuttingProxy proxy = new CuttingProxy(server.port())) {
       List<Client> cs = new ArrayList<>();
       List<String> users = new ArrayList<>();
       for (int i = 0; i < clients; i++) {

@@ -107,6 +107,37 @@ public abstract class Client implements AutoCloseable {
     dropped = true;
   }
 
+  /**
+   * Posts client messages to {@code POST /send} (the HTTP transports); the decode errors in the
+   * answer are queued like any other message.
+   */
+  protected void postSend(
+      java.net.http.HttpClient http, java.net.URI base, String token, String text) {
+    String sessionId = welcome.get("sessionId").getAsString();
+    try {
+      java.net.http.HttpResponse<String> r =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(base + "/send?session=" + sessionId))
+                  .header("Authorization", "Bearer " + token)
+                  .POST(java.net.http.HttpRequest.BodyPublishers.ofString(text))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("POST /send answered " + r.statusCode() + ": " + r.body());
+      }
+      for (com.google.gson.JsonElement e :
+          JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("errors")) {
+        messages.add(e.getAsJsonObject());
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("POST /send failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Called by transports for every server message, in arrival order. */
   protected synchronized void received(String json) {
     if (dropped) {

@@ -12,12 +12,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy on 127.0.0.1 that can cut every connection through it at once, the way a network
- * change cuts a phone's connections: no close handshake, no FIN from the client.
+ * change cuts a phone's connections (no close handshake, no FIN from the client), and that counts
+ * the bytes it carries (the benchmarks' bytes on the wire).
  */
 public final class CuttingProxy implements AutoCloseable {
   private final ServerSocket listener;
   private final int targetPort;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.LongAdder bytes =
+      new java.util.concurrent.atomic.LongAdder();
 
   public CuttingProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -29,6 +32,11 @@ public final class CuttingProxy implements AutoCloseable {
 
   public int port() {
     return listener.getLocalPort();
+  }
+
+  /** Bytes carried so far, both ways (TCP payload: framing included, TCP/IP headers not). */
+  public long bytes() {
+    return bytes.sum();
   }
 
   private void accept() {
@@ -58,6 +66,7 @@ public final class CuttingProxy implements AutoCloseable {
                   OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                  bytes.add(n);
                   out.write(buf, 0, n);
                   out.flush();
                 }

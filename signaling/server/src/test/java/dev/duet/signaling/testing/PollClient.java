@@ -3,7 +3,6 @@ package dev.duet.signaling.testing;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,34 +101,7 @@ public final class PollClient extends Client {
 
   @Override
   public void sendRaw(String text) {
-    String sessionId = welcome.get("sessionId").getAsString();
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/send?session=" + sessionId))
-                  .header("Authorization", "Bearer " + token)
-                  .POST(HttpRequest.BodyPublishers.ofString(text))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException("POST /send answered " + r.statusCode() + ": " + r.body());
-      }
-      for (JsonElement e :
-          JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("errors")) {
-        messages.add(e.getAsJsonObject());
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("POST /send failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Polls are implicit acks; an explicit ack is also accepted. */
-  @Override
-  public void ack() {
-    super.ack();
+    postSend(http, base, token, text);
   }
 
   @Override

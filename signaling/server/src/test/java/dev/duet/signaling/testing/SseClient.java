@@ -2,7 +2,6 @@ package dev.duet.signaling.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.BufferedReader;
@@ -101,28 +100,7 @@ public final class SseClient extends Client {
 
   @Override
   public void sendRaw(String text) {
-    String sessionId = welcome.get("sessionId").getAsString();
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/send?session=" + sessionId))
-                  .header("Authorization", "Bearer " + token)
-                  .POST(HttpRequest.BodyPublishers.ofString(text))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException("POST /send answered " + r.statusCode() + ": " + r.body());
-      }
-      for (JsonElement e :
-          JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("errors")) {
-        messages.add(e.getAsJsonObject());
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("POST /send failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    postSend(http, base, token, text);
   }
 
   @Override
