@@ -172,6 +172,15 @@ class RelayBrowserIT {
     }
     JsonObject audit = get("/api/audit?limit=50", moderator);
     assertThat(audit.toString()).contains("recording.play").contains("recording.flag");
+    String metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.http("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(metrics)
+        .contains("duet_recordings_total{status=\"ok\"} 2")
+        .contains("duet_answered_calls_total{path=\"relay\"}");
   }
 
   static JsonArray awaitCatalogued(String callId, String moderator, int n) throws Exception {

@@ -269,7 +269,7 @@ public final class DuetServer implements AutoCloseable {
             turn,
             metrics,
             mediaParts.relay(),
-            new CatalogueSink(catalog, db.calls()));
+            new CatalogueSink(catalog, db.calls(), metrics));
 
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("duet-http");

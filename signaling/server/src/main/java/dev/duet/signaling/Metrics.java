@@ -12,6 +12,8 @@ public final class Metrics {
   private final LongAdder messagesIn = new LongAdder();
   private final LongAdder messagesOut = new LongAdder();
   private final LongAdder httpRequests = new LongAdder();
+  private final Map<String, LongAdder> answeredCallsByPath = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> recordingsByStatus = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> connectionsByTransport = new ConcurrentHashMap<>();
 
@@ -27,6 +29,16 @@ public final class Metrics {
 
   public void messageIn() {
     messagesIn.increment();
+  }
+
+  /** An answered call ended; {@code path} is where its media went (p2p or relay). */
+  public void answeredCallEnded(String path) {
+    answeredCallsByPath.computeIfAbsent(path, p -> new LongAdder()).increment();
+  }
+
+  /** A recording was catalogued with this status (ok, partial, failed). */
+  public void recordingCatalogued(String status) {
+    recordingsByStatus.computeIfAbsent(status, st -> new LongAdder()).increment();
   }
 
   /** Every HTTP request, WebSocket upgrades included. */
@@ -95,6 +107,24 @@ public final class Metrics {
         .append("duet_messages_out_total ")
         .append(messagesOut.sum())
         .append('\n');
+    b.append("# HELP duet_answered_calls_total Answered calls that ended, by media path.\n")
+        .append("# TYPE duet_answered_calls_total counter\n");
+    for (Map.Entry<String, LongAdder> e : new TreeMap<>(answeredCallsByPath).entrySet()) {
+      b.append("duet_answered_calls_total{path=\"")
+          .append(e.getKey())
+          .append("\"} ")
+          .append(e.getValue().sum())
+          .append('\n');
+    }
+    b.append("# HELP duet_recordings_total Recordings catalogued, by status (failed = a gap).\n")
+        .append("# TYPE duet_recordings_total counter\n");
+    for (Map.Entry<String, LongAdder> e : new TreeMap<>(recordingsByStatus).entrySet()) {
+      b.append("duet_recordings_total{status=\"")
+          .append(e.getKey())
+          .append("\"} ")
+          .append(e.getValue().sum())
+          .append('\n');
+    }
     b.append("# HELP duet_http_requests_total HTTP requests (WebSocket upgrades included).\n")
         .append("# TYPE duet_http_requests_total counter\n")
         .append("duet_http_requests_total ")

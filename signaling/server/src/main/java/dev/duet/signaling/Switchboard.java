@@ -448,6 +448,9 @@ public final class Switchboard implements AutoCloseable {
     }
     for (Call c : t.changed()) {
       store.execute(() -> saveCall(c));
+      if (c.state() == CallState.ENDED && c.answeredAt().isPresent()) {
+        metrics.answeredCallEnded(c.path().wire());
+      }
       if (c.state() == CallState.ENDED && media.isPresent()) {
         mediaThread.execute(() -> closeMedia(c));
       }

@@ -159,7 +159,9 @@ class AuthIT {
         .contains("duet_open_connections")
         .contains("duet_calls{state=\"ringing\"}")
         .contains("duet_messages_in_total")
-        .contains("duet_errors_total");
+        .contains("duet_errors_total")
+        .contains("duet_answered_calls_total")
+        .contains("duet_recordings_total");
   }
 
   @Test

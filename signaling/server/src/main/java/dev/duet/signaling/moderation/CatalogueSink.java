@@ -1,6 +1,7 @@
 package dev.duet.signaling.moderation;
 
 import dev.duet.media.RecordingFile;
+import dev.duet.signaling.Metrics;
 import dev.duet.signaling.RecordingSink;
 import dev.duet.signaling.call.Call;
 import dev.duet.store.CallStore;
@@ -15,10 +16,12 @@ import java.util.List;
 public final class CatalogueSink implements RecordingSink {
   private final RecordingCatalog catalog;
   private final CallStore calls;
+  private final Metrics metrics;
 
-  public CatalogueSink(RecordingCatalog catalog, CallStore calls) {
+  public CatalogueSink(RecordingCatalog catalog, CallStore calls, Metrics metrics) {
     this.catalog = catalog;
     this.calls = calls;
+    this.metrics = metrics;
   }
 
   @Override
@@ -26,6 +29,7 @@ public final class CatalogueSink implements RecordingSink {
     for (RecordingFile f : files) {
       Instant started = f.startedAt() == null ? call.createdAt() : f.startedAt();
       Recording r = catalog.catalogue(call.callId(), f.party(), f.file(), started, f.partial());
+      metrics.recordingCatalogued(r.status().wireName());
       calls.find(call.callId()).map(c -> c.withRecording(r.recordingId())).ifPresent(calls::save);
     }
   }
