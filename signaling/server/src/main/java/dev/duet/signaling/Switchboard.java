@@ -48,7 +48,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -90,7 +89,12 @@ public final class Switchboard implements AutoCloseable {
   private final CallStore callStore;
   private final TurnCredentials turn;
   private final Metrics metrics;
-  private final ScheduledExecutorService loop;
+  private final java.util.concurrent.ScheduledThreadPoolExecutor loop;
+
+  /** The token-expiry timer of each attached link: cancelled when the link goes away. */
+  private final Map<Link, java.util.concurrent.ScheduledFuture<?>> expiryTimers =
+      new ConcurrentHashMap<>();
+
   private final ExecutorService store;
   private final Optional<MediaRelay> media;
   private final RecordingSink recordings;
@@ -126,7 +130,10 @@ public final class Switchboard implements AutoCloseable {
     this.turn = turn;
     this.metrics = metrics;
     this.router = routerFactory.apply(this::overflowed);
-    this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "duet-call-loop"));
+    this.loop =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> daemon(r, "duet-call-loop"));
+    // A cancelled timer must not keep its session (and the link's connection) until its time.
+    loop.setRemoveOnCancelPolicy(true);
     this.store = Executors.newSingleThreadExecutor(r -> daemon(r, "duet-store"));
     long tick = Math.max(50, Math.min(1000, config.ringTimeout().toMillis() / 10));
     loop.scheduleWithFixedDelay(() -> apply(calls.tick()), tick, tick, TimeUnit.MILLISECONDS);
@@ -202,19 +209,26 @@ public final class Switchboard implements AutoCloseable {
    */
   private void closeWhenTokenExpires(Session session, Link link, Principal principal) {
     long millis = principal.expiresAt().toEpochMilli() - clock.millis();
-    loop.schedule(
-        () -> {
-          if (session.link().filter(l -> l == link).isPresent()) {
-            link.close(CloseCode.TOKEN_EXPIRED, "token expired");
-          }
-        },
-        Math.max(0, millis),
-        TimeUnit.MILLISECONDS);
+    expiryTimers.put(
+        link,
+        loop.schedule(
+            () -> {
+              expiryTimers.remove(link);
+              if (session.link().filter(l -> l == link).isPresent()) {
+                link.close(CloseCode.TOKEN_EXPIRED, "token expired");
+              }
+            },
+            Math.max(0, millis),
+            TimeUnit.MILLISECONDS));
   }
 
   /** A link went away: the session waits {@code resumeGrace} for a resume, then ends. */
   public void disconnected(Session session, Link link) {
     Instant now = clock.instant();
+    java.util.concurrent.ScheduledFuture<?> expiry = expiryTimers.remove(link);
+    if (expiry != null) {
+      expiry.cancel(false);
+    }
     if (!session.detach(link, now) || loop.isShutdown()) {
       return;
     }
@@ -760,6 +774,14 @@ public final class Switchboard implements AutoCloseable {
       out.put(u, sessions.online(u));
     }
     return out;
+  }
+
+  /**
+   * Timers waiting on the call loop (diagnostics): ring ticks, grace checks and token expiries of
+   * attached links. A link that went away leaves none behind.
+   */
+  public int pendingTimers() {
+    return loop.getQueue().size();
   }
 
   /** Live calls by state and ended calls by reason (metrics); asks the call loop. */

@@ -131,6 +131,28 @@ class SessionIT {
   }
 
   @Test
+  void closedConnectionsLeaveNoTimerOrSessionBehind() throws Exception {
+    try (TestServer quick = TestServer.start("DUET_RESUME_GRACE", "300ms")) {
+      Switchboard board = quick.server().switchboard();
+      int baseline = board.pendingTimers(); // the ring-timeout tick
+      for (int i = 0; i < 30; i++) {
+        quick.connect("churn-" + i).close();
+      }
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+      while ((board.pendingTimers() > baseline
+              || board.presence(java.util.List.of("churn-0")).get("churn-0"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50); // server-side state: nothing to await but its value
+      }
+      assertThat(board.pendingTimers()).isEqualTo(baseline);
+      for (int i = 0; i < 30; i++) {
+        assertThat(board.presence(java.util.List.of("churn-" + i)))
+            .containsEntry("churn-" + i, false);
+      }
+    }
+  }
+
+  @Test
   void ackedMessagesAreNotReplayed() {
     Recorder a = server.connect(p + "a");
     Recorder b = server.connect(p + "b");
