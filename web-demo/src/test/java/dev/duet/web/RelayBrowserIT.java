@@ -142,7 +142,14 @@ class RelayBrowserIT {
       assertThat(r.get("codecs").toString()).contains("vp8").contains("opus");
       assertThat(r.get("sha256").getAsString()).hasSize(64);
     }
-    String recordingId = listed.get(0).getAsJsonObject().get("id").getAsString();
+    String recordingId =
+        listed.asList().stream()
+            .map(e -> e.getAsJsonObject())
+            .filter(r -> r.get("party").getAsString().equals("rec-alice"))
+            .findFirst()
+            .orElseThrow()
+            .get("id")
+            .getAsString();
     HttpResponse<byte[]> range =
         HttpClient.newHttpClient()
             .send(
@@ -153,15 +160,39 @@ class RelayBrowserIT {
                 HttpResponse.BodyHandlers.ofByteArray());
     assertThat(range.statusCode()).isEqualTo(206);
     assertThat(range.body()).hasSize(100);
-    HttpResponse<String> flag =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(server.http("/api/recordings/" + recordingId + "/flags"))
-                    .header("Authorization", "Bearer " + moderator)
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"review\"}"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(flag.statusCode()).isEqualTo(201);
+    // A moderator finds the call in the console, plays both parties, and flags it.
+    Browser console = callee;
+    console.open(base, "console.html");
+    console.js("sessionStorage.clear();");
+    console.open(base, "console.html");
+    console.type("login-name", "maria");
+    console.click("login-submit");
+    console.awaitSnapshot("signed in", s -> "console".equals(Browser.str(s, "screen")));
+    console.type("f-user", "rec-alice");
+    console.click("search");
+    console.awaitSnapshot(
+        "the call found",
+        s ->
+            !s.get("searching").getAsBoolean()
+                && s.getAsJsonArray("results").toString().contains(recordingId));
+    console.find("li.result[data-id='" + recordingId + "']").click();
+    console.awaitSnapshot("both parties loaded", s -> s.getAsJsonArray("players").size() == 2);
+    console.click("play");
+    console.awaitSnapshot(
+        "both played past 2 s",
+        s ->
+            s.getAsJsonArray("players").asList().stream()
+                .allMatch(p -> p.getAsJsonObject().get("currentTime").getAsDouble() > 2.0));
+    console.screenshot(Screenshots.dir(), "console-relayed-call.png");
+    console.click("play"); // pause
+    console.click("btn-flag");
+    console.type("flag-reason", "review");
+    console.click("confirm-ok");
+    console.awaitSnapshot(
+        "flagged, in the audit trail",
+        s ->
+            at(s, "selected.flagged").getAsBoolean()
+                && s.getAsJsonArray("audit").toString().contains("recording.flag"));
     String user = server.token("rec-alice");
     for (String path :
         List.of(
