@@ -18,6 +18,7 @@ import org.kurento.client.MediaPipeline;
 import org.kurento.client.MediaProfileSpecType;
 import org.kurento.client.RecorderEndpoint;
 import org.kurento.client.WebRtcEndpoint;
+import org.kurento.client.internal.server.KurentoServerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -256,8 +257,16 @@ public final class KurentoMediaRelay implements MediaRelay {
         }
         leg.endpoint.gatherCandidates();
         return answer;
+      } catch (KurentoServerException e) {
+        boolean refused = e.getCode() >= 40200 && e.getCode() < 40300;
+        throw new MediaException(
+            refused
+                ? "the media relay refused the offer (" + e.getServerMessage() + ")"
+                : "the media server failed on the offer of " + party,
+            e,
+            refused);
       } catch (RuntimeException e) {
-        throw new MediaException("the media server refused the offer of " + party, e);
+        throw new MediaException("the media server failed on the offer of " + party, e);
       }
     }
 

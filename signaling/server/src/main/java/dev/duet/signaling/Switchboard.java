@@ -514,6 +514,14 @@ public final class Switchboard implements AutoCloseable {
       router.send(
           Outgoing.to(from, new ServerMessage.SdpAnswer(call.callId(), answer, RELAY_PEER)));
     } catch (MediaException e) {
+      if (e.refusedInput()) {
+        // The party's mistake (an SDP the relay cannot use): tell it; the call goes on.
+        metrics.error(ErrorCode.BAD_REQUEST.wire());
+        router.send(
+            Outgoing.to(
+                from, ServerMessage.Error.of(ErrorCode.BAD_REQUEST, e.getMessage(), offer.id())));
+        return;
+      }
       LOG.error("media relay failed for call {}", call.callId(), e);
       loop.execute(() -> apply(calls.end(call.callId(), EndReason.MEDIA_FAILED)));
     }

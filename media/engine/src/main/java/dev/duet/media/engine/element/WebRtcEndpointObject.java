@@ -377,6 +377,18 @@ public final class WebRtcEndpointObject extends MediaElement {
       remoteSdp = offer;
     }
     SdpText remote = SdpText.parse(offer);
+    boolean anyMedia = false;
+    for (MediaKind k : MediaKind.values()) {
+      anyMedia |= remote.first(k).isPresent();
+    }
+    if (!anyMedia) {
+      synchronized (lock) {
+        negotiation = Negotiation.NEW; // nothing was negotiated: a usable offer may follow
+        remoteSdp = null;
+      }
+      throw new EngineException(
+          KmsError.SDP_END_POINT_PROCESS_OFFER_ERROR, "the offer has no audio or video to relay");
+    }
     if (!recvonly) {
       Map<MediaKind, SdpText.Offered> send = new EnumMap<>(MediaKind.class);
       for (MediaKind k : MediaKind.values()) {

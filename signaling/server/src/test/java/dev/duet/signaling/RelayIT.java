@@ -1,0 +1,47 @@
+package dev.duet.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import dev.duet.signaling.testing.Recorder;
+import dev.duet.signaling.testing.TestServer;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Signaling of a call on the relay path, with the embedded engine started by the server. */
+class RelayIT {
+
+  @Test
+  void recordedCallIsOnTheRelayAndAnUnusableOfferIsRefusedWithoutEndingIt() throws Exception {
+    java.nio.file.Path recordings = java.nio.file.Files.createTempDirectory("duet-recordings");
+    try (TestServer server =
+        TestServer.start(
+            "DUET_MEDIA_ENGINE", "true", "DUET_RECORDINGS_DIR", recordings.toString())) {
+      Recorder a = server.connect("relay-a");
+      Recorder b = server.connect("relay-b");
+      String id = UUID.randomUUID().toString();
+      a.send("call.invite", "callId", id, "to", "relay-b", "record", true);
+      assertThat(b.expect("call.incoming").get("record").getAsBoolean()).isTrue();
+      b.send("call.accept", "callId", id);
+      a.expect("call.accepted");
+      b.expect("call.accepted");
+      assertThat(a.expect("call.media").get("path").getAsString()).isEqualTo("relay");
+      assertThat(b.expect("call.media").get("path").getAsString()).isEqualTo("relay");
+
+      // On the relay path the relay answers: a party's sdp.answer is refused.
+      b.send("sdp.answer", "callId", id, "sdp", "v=0\r\n");
+      assertThat(b.expect("error").get("code").getAsString()).isEqualTo("invalid_state");
+
+      // An offer the relay cannot use is the sender's mistake: an error, and the call goes on.
+      String offerId = a.send("sdp.offer", "callId", id, "sdp", "v=0\r\nnot really sdp\r\n");
+      JsonObject err = a.expect("error");
+      assertThat(err.get("code").getAsString()).isEqualTo("bad_request");
+      assertThat(err.get("re").getAsString()).isEqualTo(offerId);
+      b.assertExhausted();
+
+      a.send("call.hangup", "callId", id);
+      assertThat(a.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
+      assertThat(b.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
+    }
+  }
+}
