@@ -1223,6 +1223,8 @@ export class DuetCall extends EventTarget {
         return;
       case 'call.accepted':
         if (this.state === 'ended') return;
+        // A call that starts on the media relay says so here: no peer-to-peer attempt first.
+        if (msg.path === 'relay' || msg.path === 'p2p') this.path = msg.path;
         this._setState('connecting');
         this._serial(() => this._startMedia());
         return;

@@ -46,7 +46,8 @@ public sealed interface ServerMessage extends Message {
    * peer). {@code caller} and {@code callee} name the parties, so a client that lost a glare learns
    * which call it is now in.
    */
-  record CallAccepted(String callId, String caller, String callee) implements ServerMessage {}
+  record CallAccepted(String callId, String caller, String callee, @Opt String path)
+      implements ServerMessage {}
 
   /** The call is over; {@code reason} is one of {@link EndReason}. Both parties get the same. */
   record CallEnded(String callId, String reason) implements ServerMessage {}

@@ -474,7 +474,8 @@ public final class CallBook {
   }
 
   private static ServerMessage accepted(Live call) {
-    return new ServerMessage.CallAccepted(call.callId, call.caller.user(), call.callee);
+    return new ServerMessage.CallAccepted(
+        call.callId, call.caller.user(), call.callee, call.path.wire());
   }
 
   private static ServerMessage ended(Live call) {

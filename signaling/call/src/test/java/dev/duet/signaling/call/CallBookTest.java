@@ -239,7 +239,7 @@ class CallBookTest {
 
     Transition t = book.accept(B2, ID, "c-3");
 
-    ServerMessage accepted = new ServerMessage.CallAccepted(ID, "alice", "bob");
+    ServerMessage accepted = new ServerMessage.CallAccepted(ID, "alice", "bob", "p2p");
     assertThat(t.out())
         .containsExactly(
             Outgoing.to(A1, accepted),
@@ -504,7 +504,7 @@ class CallBookTest {
       Transition t = book.invite(B2, LESSER, "alice", false, "g");
 
       ServerMessage glare = new ServerMessage.CallEnded(GREATER, "glare");
-      ServerMessage accepted = new ServerMessage.CallAccepted(LESSER, "bob", "alice");
+      ServerMessage accepted = new ServerMessage.CallAccepted(LESSER, "bob", "alice", "p2p");
       assertThat(t.out())
           .containsExactly(
               Outgoing.to(A1, glare),
@@ -532,7 +532,7 @@ class CallBookTest {
       Transition t = book.invite(B2, GREATER, "alice", false, "g");
 
       ServerMessage glare = new ServerMessage.CallEnded(GREATER, "glare");
-      ServerMessage accepted = new ServerMessage.CallAccepted(LESSER, "alice", "bob");
+      ServerMessage accepted = new ServerMessage.CallAccepted(LESSER, "alice", "bob", "p2p");
       assertThat(t.out())
           .containsExactly(
               Outgoing.to(B2, glare),
