@@ -1,6 +1,7 @@
 package dev.duet.signaling;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -13,6 +14,34 @@ class ArchitectureTest {
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
           .importPackages("dev.duet");
+
+  @Test
+  void theRulesSeeTheWholeProject() {
+    // Rules over an empty import would pass vacuously: make sure every layer is in it.
+    for (String name :
+        new String[] {
+          "dev.duet.signaling.call.CallBook",
+          "dev.duet.protocol.Codec",
+          "dev.duet.signaling.Switchboard",
+          "dev.duet.store.Database",
+          "dev.duet.media.KurentoMediaRelay"
+        }) {
+      assertThat(CLASSES.contain(name)).as(name).isTrue();
+    }
+  }
+
+  @Test
+  void onlyTheMediaRelayTalksToKurento() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("dev.duet.media")
+        .and()
+        .resideOutsideOfPackage("dev.duet.media.engine..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.kurento..")
+        .check(CLASSES);
+  }
 
   @Test
   void callLogicIsPure() {
