@@ -31,10 +31,10 @@ public final class Codec {
   private static final Gson GSON =
       new GsonBuilder()
           .disableHtmlEscaping()
-          .registerTypeAdapter(String.class, new StrictString().nullSafe())
-          .registerTypeAdapter(Boolean.class, new StrictBoolean().nullSafe())
-          .registerTypeAdapter(Long.class, new StrictLong().nullSafe())
-          .registerTypeAdapter(Integer.class, new StrictInteger().nullSafe())
+          .registerTypeAdapter(String.class, strict(Codec::string))
+          .registerTypeAdapter(Boolean.class, strict(Codec::bool))
+          .registerTypeAdapter(Long.class, strict(in -> number(in).longValueExact()))
+          .registerTypeAdapter(Integer.class, strict(in -> number(in).intValueExact()))
           .create();
   private static final TypeAdapter<JsonElement> ELEMENT = new Gson().getAdapter(JsonElement.class);
   private static final Gson WRITER =
@@ -217,61 +217,46 @@ public final class Codec {
     }
   }
 
-  private static final class StrictString extends TypeAdapter<String> {
-    @Override
-    public void write(JsonWriter out, String value) throws IOException {
-      out.value(value);
-    }
-
-    @Override
-    public String read(JsonReader in) throws IOException {
-      expect(in, JsonToken.STRING);
-      return in.nextString();
-    }
+  /** Reads one value of a field's exact JSON type. */
+  private interface Reader<T> {
+    T read(JsonReader in) throws IOException;
   }
 
-  private static final class StrictBoolean extends TypeAdapter<Boolean> {
-    @Override
-    public void write(JsonWriter out, Boolean value) throws IOException {
-      out.value(value);
-    }
-
-    @Override
-    public Boolean read(JsonReader in) throws IOException {
-      expect(in, JsonToken.BOOLEAN);
-      return in.nextBoolean();
-    }
-  }
-
-  private static final class StrictLong extends TypeAdapter<Long> {
-    @Override
-    public void write(JsonWriter out, Long value) throws IOException {
-      out.value(value);
-    }
-
-    @Override
-    public Long read(JsonReader in) throws IOException {
-      try {
-        return number(in).longValueExact();
-      } catch (ArithmeticException e) {
-        throw new JsonSyntaxException("not an integer at " + in.getPath(), e);
+  /**
+   * A null-safe adapter that refuses Gson's silent conversions ("yes" to false, 42 to "42", 1.5 to
+   * 1): the JSON token must be of the field's own type.
+   */
+  private static <T> TypeAdapter<T> strict(Reader<T> reader) {
+    return new TypeAdapter<T>() {
+      @Override
+      public void write(JsonWriter out, T value) throws IOException {
+        if (value instanceof Number n) {
+          out.value(n);
+        } else if (value instanceof Boolean b) {
+          out.value(b);
+        } else {
+          out.value(String.valueOf(value));
+        }
       }
-    }
+
+      @Override
+      public T read(JsonReader in) throws IOException {
+        try {
+          return reader.read(in);
+        } catch (ArithmeticException e) {
+          throw new JsonSyntaxException("not an integer in range at " + in.getPath(), e);
+        }
+      }
+    }.nullSafe();
   }
 
-  private static final class StrictInteger extends TypeAdapter<Integer> {
-    @Override
-    public void write(JsonWriter out, Integer value) throws IOException {
-      out.value(value);
-    }
+  private static String string(JsonReader in) throws IOException {
+    expect(in, JsonToken.STRING);
+    return in.nextString();
+  }
 
-    @Override
-    public Integer read(JsonReader in) throws IOException {
-      try {
-        return number(in).intValueExact();
-      } catch (ArithmeticException e) {
-        throw new JsonSyntaxException("not an integer at " + in.getPath(), e);
-      }
-    }
+  private static Boolean bool(JsonReader in) throws IOException {
+    expect(in, JsonToken.BOOLEAN);
+    return in.nextBoolean();
   }
 }
