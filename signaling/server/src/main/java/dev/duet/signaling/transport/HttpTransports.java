@@ -229,6 +229,17 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     }
     long limit = config.maxMessageBytes();
     if (request.getLength() > limit) {
+      // Read a moderately oversized body before answering: closing on unread bytes would reset
+      // the connection and the client would never see the 413. A huge one is not worth reading.
+      if (request.getLength() <= 16L * limit) {
+        try {
+          Content.Source.consumeAll(request);
+        } catch (IOException e) {
+          // the client went away; answer anyway
+        }
+      } else {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
       Json.error(response, callback, 413, ErrorCode.TOO_LARGE, "body over " + limit + " bytes");
       return;
     }
