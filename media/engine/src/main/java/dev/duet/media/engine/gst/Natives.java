@@ -67,6 +67,15 @@ public final class Natives {
     Pointer gst_caps_from_string(String caps);
 
     void gst_caps_unref(Pointer caps);
+
+    int gst_pad_link(Pointer src, Pointer sink);
+
+    void gst_pad_remove_probe(Pointer pad, long id);
+
+    Pointer gst_event_new_eos();
+
+    /** The ghost pad's internal pad (a source pad inside the bin); unref it. */
+    Pointer gst_proxy_pad_get_internal(Pointer pad);
   }
 
   /** libgstwebrtc-1.0 and libgstsdp-1.0: session descriptions and promises. */

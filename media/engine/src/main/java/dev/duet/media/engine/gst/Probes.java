@@ -1,5 +1,7 @@
 package dev.duet.media.engine.gst;
 
+import com.sun.jna.CallbackThreadInitializer;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import org.freedesktop.gstreamer.Pad;
 
@@ -17,7 +19,9 @@ public final class Probes {
 
   public static final int BUFFER_LIST = 1 << 5;
 
-  public static final int EVENT_UPSTREAM = 1 << 6;
+  public static final int EVENT_DOWNSTREAM = 1 << 6;
+
+  public static final int EVENT_UPSTREAM = 1 << 7;
 
   /** GstPadProbeReturn values. */
   public static final int DROP = 0;
@@ -30,6 +34,10 @@ public final class Probes {
   private static final long INFO_DATA = 16; // GstPadProbeInfo.data
   private static final long MINI_OBJECT_FLAGS = 16; // GstMiniObject.flags
   private static final long BUFFER_PTS = 72; // GstBuffer.pts
+  private static final long EVENT_TYPE = 64; // GstEvent.type
+
+  /** GST_EVENT_EOS: number 110, flags downstream | serialized | sticky. */
+  static final int EOS_TYPE = (110 << 8) | 2 | 4 | 8;
 
   private Probes() {}
 
@@ -39,9 +47,18 @@ public final class Probes {
   }
 
   /**
+   * Streaming threads stay attached to the JVM after a probe returns. JNA's default detaches a
+   * native thread after every callback, and attaching again creates a new {@code Thread} object:
+   * for a per-buffer probe that cost more than the media work itself.
+   */
+  private static final CallbackThreadInitializer STAY_ATTACHED =
+      new CallbackThreadInitializer(true, false, "gst-streaming");
+
+  /**
    * Adds a probe; the caller must keep {@code callback} strongly referenced while the pad lives.
    */
   public static long add(Pad pad, int mask, Callback callback) {
+    Native.setCallbackThreadInitializer(callback, STAY_ATTACHED);
     return Natives.GstLib.INSTANCE.gst_pad_add_probe(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(pad), mask, callback, null, null);
   }
@@ -58,6 +75,16 @@ public final class Probes {
   /** Presentation timestamp in ns; -1 when none. */
   public static long pts(Pointer buffer) {
     return buffer.getLong(BUFFER_PTS);
+  }
+
+  public static boolean isEos(Pointer event) {
+    return event.getInt(EVENT_TYPE) == EOS_TYPE;
+  }
+
+  /** Removes a probe added with {@link #add}. */
+  public static void remove(Pad pad, long id) {
+    Natives.GstLib.INSTANCE.gst_pad_remove_probe(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(pad), id);
   }
 
   public static boolean isForceKeyUnit(Pointer event) {
