@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.duet.media.engine.EngineException;
 import dev.duet.media.engine.KmsError;
+import dev.duet.media.engine.gst.Probes;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -101,33 +102,66 @@ public abstract class MediaElement extends MediaObject {
     return pipeline.sourceOf(this, kind);
   }
 
-  /** Streaming threads: media of {@code kind} flows into this element (called per buffer). */
-  protected final void markFlowingIn(MediaKind kind) {
-    flowIn.get(kind).buffer(this, "MediaFlowInStateChanged", kind);
+  /** Watches media of {@code kind} flowing into this element through {@code pad}'s buffers. */
+  protected final void watchFlowIn(MediaKind kind, Pad pad) {
+    flowIn.get(kind).watch(this, "MediaFlowInStateChanged", kind, pad, Probes.BUFFER);
   }
 
-  /** Streaming threads: media of {@code kind} flows out of this element (called per buffer). */
-  protected final void markFlowingOut(MediaKind kind) {
-    flowOut.get(kind).buffer(this, "MediaFlowOutStateChanged", kind);
+  /** Watches media of {@code kind} flowing out of this element through {@code pad}. */
+  protected final void watchFlowOut(MediaKind kind, Pad pad) {
+    // payloaders push RTP packets in lists
+    flowOut
+        .get(kind)
+        .watch(this, "MediaFlowOutStateChanged", kind, pad, Probes.BUFFER | Probes.BUFFER_LIST);
   }
 
   /**
-   * FLOWING / NOT_FLOWING of one kind in one direction: FLOWING on the first buffer, NOT_FLOWING
-   * after {@link #FLOW_TIMEOUT_NANOS} without one (checked by {@link #FLOW_WATCHDOG}).
+   * FLOWING / NOT_FLOWING of one kind in one direction, sampled rather than seen per buffer: a
+   * one-shot probe notes a buffer and removes itself, and {@link #FLOW_WATCHDOG} re-arms it every
+   * {@link #FLOW_SAMPLE_NANOS}. FLOWING on the first buffer, NOT_FLOWING after {@link
+   * #FLOW_TIMEOUT_NANOS} without one. A handful of calls into Java per second per flow, whatever
+   * the packet rate.
    */
   private static final class Flow {
     private volatile long lastBufferNanos;
     private final java.util.concurrent.atomic.AtomicBoolean flowing =
         new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean armed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    private Pad pad; // guarded by this
+    private int mask;
+    private Probes.Callback once;
 
-    void buffer(MediaElement element, String event, MediaKind kind) {
-      lastBufferNanos = System.nanoTime();
-      if (flowing.compareAndSet(false, true)) {
-        element.raise(event, flowState(kind, "FLOWING"));
+    synchronized void watch(MediaElement element, String event, MediaKind kind, Pad p, int m) {
+      pad = p;
+      mask = m;
+      once =
+          (raw, info, data) -> {
+            lastBufferNanos = System.nanoTime();
+            armed.set(false);
+            if (flowing.compareAndSet(false, true)) {
+              element.raise(event, flowState(kind, "FLOWING"));
+            }
+            return Probes.REMOVE;
+          };
+      arm();
+    }
+
+    /** Adds the one-shot probe unless one is waiting; never after {@link #unwatch}. */
+    synchronized void arm() {
+      if (pad != null && armed.compareAndSet(false, true)) {
+        Probes.add(pad, mask, once);
       }
     }
 
+    synchronized void unwatch() {
+      pad = null; // a probe still armed stays harmless: its callback stays referenced here
+    }
+
     void check(MediaElement element, String event, MediaKind kind, long now) {
+      if (!armed.get() && now - lastBufferNanos >= FLOW_SAMPLE_NANOS) {
+        arm();
+      }
       if (flowing.get()
           && now - lastBufferNanos > FLOW_TIMEOUT_NANOS
           && flowing.compareAndSet(true, false)) {
@@ -140,6 +174,8 @@ public abstract class MediaElement extends MediaObject {
     }
   }
 
+  private static final long FLOW_SAMPLE_NANOS =
+      java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
   private static final long FLOW_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
   private static final java.util.Set<MediaElement> WATCHED = ConcurrentHashMap.newKeySet();
 
@@ -307,6 +343,10 @@ public abstract class MediaElement extends MediaObject {
     }
     released = true;
     WATCHED.remove(this);
+    for (MediaKind k : MediaKind.values()) {
+      flowIn.get(k).unwatch();
+      flowOut.get(k).unwatch();
+    }
     beforeRelease();
     try {
       pipeline.onGraph(

@@ -13,39 +13,46 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.freedesktop.gstreamer.Bus;
+import org.freedesktop.gstreamer.Bin;
 import org.freedesktop.gstreamer.Caps;
 import org.freedesktop.gstreamer.Element;
 import org.freedesktop.gstreamer.ElementFactory;
-import org.freedesktop.gstreamer.Pipeline;
+import org.freedesktop.gstreamer.GhostPad;
+import org.freedesktop.gstreamer.Pad;
 import org.freedesktop.gstreamer.State;
 import org.freedesktop.gstreamer.Structure;
-import org.freedesktop.gstreamer.elements.AppSrc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Kurento's RecorderEndpoint writing VP8 + Opus to WebM without transcoding.
  *
- * <p>In the call's pipeline each recorded kind ends in {@code queue (leaky) -> appsink}. Each
- * {@code record()} starts a separate recording pipeline {@code appsrc -> [opusparse] -> queue ->
- * webmmux -> filesink}: stopping sends EOS into that pipeline only, so the file is finalised
- * (duration, cues) every time, whatever the call's media is doing. A recording starts on a video
- * keyframe (a keyframe is requested) and its timestamps are rebased to 0 with a pad offset.
+ * <p>Everything runs inside the call's pipeline, with no Java code per frame. Each recorded kind
+ * has a persistent input, {@code queue (leaky) -> fakesink}. {@code record()} adds a recording bin
+ * ({@code [capssetter | opusparse] -> webmmux -> filesink}) and moves each queue's output onto it
+ * between two buffers (an idle probe). A probe per kind lets frames in from the first video
+ * keyframe on (a keyframe is requested), sets a pad offset so timestamps start at 0, then removes
+ * itself. {@code stop()} moves each queue back to its fakesink and sends EOS into the bin only, so
+ * the file is finalised (duration, cues) every time, whatever the call's media is doing; then the
+ * bin goes. The capssetter keeps the muxer on the first caps when the browser changes resolution
+ * (WebM cannot change caps; the VP8 bitstream carries the new size).
  *
- * <p>Threading: {@code lock} guards the recording state; buffers are pushed and EOS sent outside
- * it. Finalisation (waiting for EOS, NULL state) runs on a shared finaliser thread.
+ * <p>Threading: {@code lock} guards the recording state; no GStreamer call that waits runs under
+ * it. Relinks run in idle probes; EOS, waiting and tear-down run on a shared finaliser thread.
  */
 public final class RecorderEndpointObject extends MediaElement {
   private static final Logger LOG = LoggerFactory.getLogger(RecorderEndpointObject.class);
@@ -62,38 +69,38 @@ public final class RecorderEndpointObject extends MediaElement {
             return t;
           });
   private static final long STOP_TIMEOUT_SECONDS = 5;
+  private static final long RELINK_TIMEOUT_SECONDS = 2;
 
   private final URI uri;
   private final Path file;
   private final String profile;
   private final List<MediaKind> kinds;
-  private final Map<MediaKind, Probes.Callback> probes = new EnumMap<>(MediaKind.class);
+  private final Map<MediaKind, Branch> branches = new EnumMap<>(MediaKind.class);
+  private final Set<Object> inFlight = ConcurrentHashMap.newKeySet(); // callbacks native code holds
 
   private final Object lock = new Object();
   private String state = "STOP"; // lock
   private Recording current; // lock
   private CompletableFuture<Void> lastStop = CompletableFuture.completedFuture(null); // lock
 
-  /** One file being written: its own pipeline and one appsrc per kind. */
+  /** The persistent input of one kind: a leaky queue whose output goes to a fakesink or a file. */
+  private record Branch(Element queue, Pad queueSrc, Pad idleSink) {}
+
+  /** One file being written: a bin in the call's pipeline with one ghost sink pad per kind. */
   private static final class Recording {
-    final Pipeline pipeline;
-    final Map<MediaKind, AppSrc> sources = new EnumMap<>(MediaKind.class);
+    final Bin bin;
+    final Map<MediaKind, Pad> ghosts = new EnumMap<>(MediaKind.class);
+    final Map<MediaKind, Pointer> internalPads = new EnumMap<>(MediaKind.class); // owned refs
+    final List<Probes.Callback> callbacks = new ArrayList<>(); // kept alive with the bin
     final CompletableFuture<Void> eos = new CompletableFuture<>();
-    final Bus.EOS onEos;
-    final Bus.ERROR onError;
+    Element capsSetter;
     // guarded by the recorder's lock:
     boolean started;
     long base;
-    final Map<MediaKind, Boolean> capsSet = new EnumMap<>(MediaKind.class);
+    final Map<MediaKind, Long> pauseProbes = new EnumMap<>(MediaKind.class);
 
-    Recording(Pipeline pipeline) {
-      this.pipeline = pipeline;
-      this.onEos = source -> eos.complete(null);
-      this.onError =
-          (source, code, message) -> {
-            LOG.warn("recording error from {}: {}", source.getName(), message);
-            eos.complete(null);
-          };
+    Recording(Bin bin) {
+      this.bin = bin;
     }
   }
 
@@ -155,15 +162,13 @@ public final class RecorderEndpointObject extends MediaElement {
         "kurento.UriEndpoint", "kurento.Endpoint", "kurento.MediaElement", "kurento.MediaObject");
   }
 
-  /**
-   * Graph thread: {@code queue (leaky) -> fakesink} for {@code kind}; a probe on the fakesink
-   * forwards each frame to the current recording.
-   */
+  /** Graph thread: {@code queue (leaky) -> fakesink} for {@code kind}. */
   private void createInput(MediaKind kind) {
     Element queue = ElementFactory.make("queue", null);
     queue.set("max-size-buffers", 0);
     queue.set("max-size-bytes", 0);
     queue.set("max-size-time", TimeUnit.SECONDS.toNanos(2));
+    queue.set("silent", true);
     Natives.GstLib.INSTANCE.gst_util_set_object_arg(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(queue), "leaky", "downstream");
     Element sink = ElementFactory.make("fakesink", null);
@@ -175,14 +180,8 @@ public final class RecorderEndpointObject extends MediaElement {
     queue.link(sink);
     queue.syncStateWithParent();
     sink.syncStateWithParent();
-    Probes.Callback cb =
-        (pad, info, data) -> {
-          markFlowingIn(kind);
-          onFrame(kind, pad, Probes.data(info));
-          return Probes.OK;
-        };
-    probes.put(kind, cb);
-    Probes.add(sink.getStaticPad("sink"), Probes.BUFFER, cb);
+    branches.put(kind, new Branch(queue, queue.getStaticPad("src"), sink.getStaticPad("sink")));
+    watchFlowIn(kind, queue.getStaticPad("sink"));
     String codec = kind == MediaKind.VIDEO ? Codec.VP8.encodingName : Codec.OPUS.encodingName;
     publishInput(kind, new Input(queue.getStaticPad("sink"), codec, () -> {}));
   }
@@ -228,8 +227,12 @@ public final class RecorderEndpointObject extends MediaElement {
       if (state.equals("START")) {
         return;
       }
-      if (state.equals("PAUSE")) {
+      if (state.equals("PAUSE") && current != null) {
         state = "START";
+        for (Map.Entry<MediaKind, Long> p : current.pauseProbes.entrySet()) {
+          Probes.remove(current.ghosts.get(p.getKey()), p.getValue());
+        }
+        current.pauseProbes.clear();
         raiseState("START", "Recording");
         return;
       }
@@ -243,24 +246,28 @@ public final class RecorderEndpointObject extends MediaElement {
     await(previousStop());
     // Record the profile's kinds that have a source now (all of them if none has yet), so a
     // video-only connection to a WEBM recorder does not wait for audio that never comes.
-    List<MediaKind> recorded =
+    Recording r =
         pipeline.onGraph(
             () -> {
               List<MediaKind> connected =
                   kinds.stream().filter(k -> currentSource(k).isPresent()).toList();
-              return connected.isEmpty() ? kinds : connected;
+              Recording rec = startRecording(connected.isEmpty() ? kinds : connected);
+              synchronized (lock) {
+                current = rec;
+                state = "START";
+              }
+              for (Map.Entry<MediaKind, Pad> g : rec.ghosts.entrySet()) {
+                relink(branches.get(g.getKey()), branches.get(g.getKey()).idleSink(), g.getValue());
+              }
+              return rec;
             });
-    Recording r = startRecording(recorded);
-    synchronized (lock) {
-      current = r;
-      state = "START";
-    }
     pipeline.post(
         () -> currentSource(MediaKind.VIDEO).ifPresent(s -> s.requestKeyframe(MediaKind.VIDEO)));
     JsonObject s = new JsonObject();
     s.addProperty("state", "START");
     raise("UriEndpointStateChanged", s);
     // "Recording" follows once the first frame (a keyframe when video is recorded) is written.
+    LOG.debug("{}: recording {} to {}", id(), r.ghosts.keySet(), file);
   }
 
   private CompletableFuture<Void> previousStop() {
@@ -269,105 +276,127 @@ public final class RecorderEndpointObject extends MediaElement {
     }
   }
 
+  /** Graph thread: builds the recording bin and adds it to the pipeline, still unlinked. */
   private Recording startRecording(List<MediaKind> recorded) {
-    Pipeline p = new Pipeline("recording-" + System.identityHashCode(this));
-    Recording r = new Recording(p);
+    Recording r = new Recording(new Bin("recording-" + System.identityHashCode(this)));
     Element mux = ElementFactory.make("webmmux", null);
     mux.set("writing-app", "Duet media engine");
     Element sink = ElementFactory.make("filesink", null);
     sink.set("location", file.toString());
     sink.set("sync", false);
     sink.set("async", false);
-    p.addMany(mux, sink);
+    r.bin.addMany(mux, sink);
     mux.link(sink);
     for (MediaKind k : recorded) {
-      AppSrc src = new AppSrc("src-" + k.sdpName());
-      Natives.GstLib.INSTANCE.gst_util_set_object_arg(
-          org.freedesktop.gstreamer.glib.Natives.getRawPointer(src), "format", "time");
-      src.set("max-bytes", 64L * 1024 * 1024);
-      Element queue = ElementFactory.make("queue", null);
-      queue.set("max-size-buffers", 0);
-      queue.set("max-size-bytes", 0);
-      queue.set("max-size-time", 0L);
-      p.addMany(src, queue);
+      Element first;
       if (k == MediaKind.AUDIO) {
-        Element parse = ElementFactory.make("opusparse", null);
-        p.add(parse);
-        Element.linkMany(src, parse, queue);
+        first = ElementFactory.make("opusparse", null);
       } else {
-        src.link(queue);
+        first = ElementFactory.make("capssetter", null);
+        first.set("replace", true);
+        first.setCaps(Caps.fromString("video/x-vp8,width=640,height=480,framerate=0/1"));
+        r.capsSetter = first;
       }
-      queue
+      r.bin.add(first);
+      first
           .getStaticPad("src")
           .link(mux.getRequestPad(k == MediaKind.AUDIO ? "audio_%u" : "video_%u"));
-      r.sources.put(k, src);
+      GhostPad ghost = new GhostPad(k.sdpName(), first.getStaticPad("sink"));
+      r.bin.addPad(ghost);
+      r.ghosts.put(k, ghost);
+      r.internalPads.put(
+          k,
+          Natives.GstLib.INSTANCE.gst_proxy_pad_get_internal(
+              org.freedesktop.gstreamer.glib.Natives.getRawPointer(ghost)));
+      Probes.Callback gate = (pad, info, data) -> gate(r, k, pad, Probes.data(info));
+      r.callbacks.add(gate);
+      Probes.add(ghost, Probes.BUFFER, gate);
     }
-    p.getBus().connect(r.onEos);
-    p.getBus().connect(r.onError);
-    p.play();
+    Probes.Callback onEos =
+        (pad, info, data) -> {
+          if (Probes.isEos(Probes.data(info))) {
+            r.eos.complete(null);
+          }
+          return Probes.OK;
+        };
+    r.callbacks.add(onEos);
+    Probes.add(sink.getStaticPad("sink"), Probes.EVENT_DOWNSTREAM, onEos);
+    pipeline.gst().add(r.bin);
+    r.bin.syncStateWithParent();
     return r;
   }
 
-  /** Streaming thread: forwards one frame into the current recording, if any. */
-  private void onFrame(MediaKind kind, Pointer pad, Pointer buffer) {
+  /**
+   * Streaming thread, until the recording has started: drops what comes before the first video
+   * keyframe (or, audio only, the first audio frame), sets the offset that rebases timestamps to 0,
+   * then lets frames through and removes itself.
+   */
+  private int gate(Recording r, MediaKind kind, Pointer pad, Pointer buffer) {
     long pts = Probes.pts(buffer);
     boolean keyframe = !Probes.isDeltaUnit(buffer);
-    boolean needKeyframe = false;
-    boolean firstFrame = false;
-    Recording r;
-    long base;
-    boolean setCaps;
+    boolean first = false;
     synchronized (lock) {
-      r = current;
-      if (r == null || !state.equals("START") || pts < 0) {
-        r = null;
-      } else if (!r.started) {
-        boolean hasVideo = r.sources.containsKey(MediaKind.VIDEO);
-        if (hasVideo && (kind == MediaKind.AUDIO || !keyframe)) {
-          needKeyframe = kind == MediaKind.VIDEO;
-          r = null;
-        } else {
-          r.started = true;
-          r.base = pts;
-          firstFrame = true;
+      if (!r.started) {
+        boolean waitsForVideo = r.ghosts.containsKey(MediaKind.VIDEO);
+        if (pts < 0 || (waitsForVideo && (kind == MediaKind.AUDIO || !keyframe))) {
+          if (kind == MediaKind.VIDEO) {
+            pipeline.post(
+                () ->
+                    currentSource(MediaKind.VIDEO)
+                        .ifPresent(s -> s.requestKeyframe(MediaKind.VIDEO)));
+          }
+          return Probes.DROP;
+        }
+        r.started = true;
+        r.base = pts;
+        first = true;
+        for (Pointer internal : r.internalPads.values()) {
+          Natives.GstLib.INSTANCE.gst_pad_set_offset(internal, -pts);
         }
       }
-      if (r != null && pts < r.base) {
-        r = null;
+      if (pts < r.base) {
+        return Probes.DROP;
       }
-      base = r == null ? 0 : r.base;
-      setCaps = r != null && r.capsSet.put(kind, true) == null;
     }
-    if (needKeyframe) {
-      pipeline.post(
-          () -> currentSource(MediaKind.VIDEO).ifPresent(s -> s.requestKeyframe(MediaKind.VIDEO)));
+    if (first && kind == MediaKind.VIDEO) {
+      r.capsSetter.setCaps(recordingCaps(pad, buffer));
     }
-    if (r == null) {
-      return;
-    }
-    if (firstFrame) {
+    if (first) {
       raise("Recording", new JsonObject());
     }
-    AppSrc src = r.sources.get(kind);
-    if (setCaps) {
-      src.setCaps(recordingCaps(kind, pad, buffer));
-      Natives.GstLib.INSTANCE.gst_pad_set_offset(
-          org.freedesktop.gstreamer.glib.Natives.getRawPointer(src.getStaticPad("src")), -base);
-    }
-    int ret =
-        Natives.GstAppLib.INSTANCE.gst_app_src_push_buffer(
-            org.freedesktop.gstreamer.glib.Natives.getRawPointer(src),
-            Natives.GstLib.INSTANCE.gst_mini_object_ref(buffer));
-    if (ret != 0) {
-      LOG.debug("recording push returned {}", ret);
-    }
+    return Probes.REMOVE;
+  }
+
+  /**
+   * Moves {@code branch}'s queue output from {@code from} to {@code to} between two buffers; the
+   * returned future completes once it has.
+   */
+  private CompletableFuture<Void> relink(Branch branch, Pad from, Pad to) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Pointer src = org.freedesktop.gstreamer.glib.Natives.getRawPointer(branch.queueSrc());
+    Pointer fromPtr = org.freedesktop.gstreamer.glib.Natives.getRawPointer(from);
+    Pointer toPtr = org.freedesktop.gstreamer.glib.Natives.getRawPointer(to);
+    Pad[] held = {from, to}; // the pads stay referenced until the probe has run
+    Probes.Callback[] self = new Probes.Callback[1];
+    self[0] =
+        (pad, info, data) -> {
+          Natives.GstLib.INSTANCE.gst_pad_unlink(src, fromPtr);
+          int ret = Natives.GstLib.INSTANCE.gst_pad_link(src, toPtr);
+          if (ret != 0) {
+            LOG.warn("{}: relink failed ({})", id(), ret);
+          }
+          inFlight.remove(self[0]);
+          held[0] = null;
+          done.complete(null);
+          return Probes.REMOVE;
+        };
+    inFlight.add(self[0]);
+    Probes.add(branch.queueSrc(), Probes.IDLE, self[0]);
+    return done;
   }
 
   /** The caps the muxer needs: VP8 with width and height (read from the keyframe if absent). */
-  private static Caps recordingCaps(MediaKind kind, Pointer pad, Pointer keyframe) {
-    if (kind == MediaKind.AUDIO) {
-      return Caps.fromString("audio/x-opus,channel-mapping-family=0");
-    }
+  private static Caps recordingCaps(Pointer pad, Pointer keyframe) {
     Pointer caps = Natives.GstLib.INSTANCE.gst_pad_get_current_caps(pad);
     if (caps != null) {
       try {
@@ -413,6 +442,13 @@ public final class RecorderEndpointObject extends MediaElement {
         return;
       }
       state = "PAUSE";
+      if (current != null) {
+        for (Map.Entry<MediaKind, Pad> g : current.ghosts.entrySet()) {
+          Probes.Callback drop = (pad, info, data) -> Probes.DROP;
+          current.callbacks.add(drop);
+          current.pauseProbes.put(g.getKey(), Probes.add(g.getValue(), Probes.BUFFER, drop));
+        }
+      }
     }
     raiseState("PAUSE", "Paused");
   }
@@ -431,20 +467,44 @@ public final class RecorderEndpointObject extends MediaElement {
       done = new CompletableFuture<>();
       lastStop = done;
     }
-    for (AppSrc src : r.sources.values()) {
-      src.endOfStream();
+    // Each kind: back to its fakesink between two buffers, then EOS into the bin for that kind
+    // (EOS on one kind also frees the muxer if it was waiting on that kind for the other).
+    List<CompletableFuture<Void>> ended = new ArrayList<>();
+    for (Map.Entry<MediaKind, Pad> g : r.ghosts.entrySet()) {
+      Branch b = branches.get(g.getKey());
+      ended.add(
+          relink(b, g.getValue(), b.idleSink())
+              .orTimeout(RELINK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .handleAsync(
+                  (ok, failure) -> {
+                    if (failure != null) {
+                      LOG.warn("{}: {} input did not detach in time", id(), g.getKey());
+                    }
+                    Natives.GstLib.INSTANCE.gst_pad_send_event(
+                        org.freedesktop.gstreamer.glib.Natives.getRawPointer(g.getValue()),
+                        Natives.GstLib.INSTANCE.gst_event_new_eos());
+                    return null;
+                  },
+                  FINALISER));
     }
-    r.eos
+    CompletableFuture.allOf(ended.toArray(CompletableFuture[]::new))
+        .thenCompose(x -> r.eos)
         .orTimeout(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)
         .whenCompleteAsync(
             (ok, failure) -> {
               if (failure != null) {
                 LOG.warn("recording {} did not finish in time; closing it anyway", file);
               }
-              r.pipeline.setState(State.NULL);
-              r.pipeline.getBus().disconnect(r.onEos);
-              r.pipeline.getBus().disconnect(r.onError);
-              r.pipeline.dispose();
+              r.bin.setState(State.NULL);
+              try {
+                pipeline.gst().remove(r.bin);
+              } catch (RuntimeException e) {
+                LOG.debug("recording bin already gone with its pipeline", e);
+              }
+              for (Pointer internal : r.internalPads.values()) {
+                Natives.GstLib.INSTANCE.gst_object_unref(internal);
+              }
+              r.bin.dispose();
               raiseState("STOP", "Stopped");
               done.complete(null);
             },

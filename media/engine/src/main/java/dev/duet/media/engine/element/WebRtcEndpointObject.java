@@ -556,7 +556,6 @@ public final class WebRtcEndpointObject extends MediaElement {
     pay.syncStateWithParent();
     filter.syncStateWithParent();
 
-    AtomicBoolean waitKeyframe = new AtomicBoolean(true);
     Pad queueSink = queue.getStaticPad("sink");
     Pad queueSrc = queue.getStaticPad("src");
     // A viewer's PLI/FIR arrives as an upstream force-key-unit event: relay it to our source.
@@ -570,9 +569,29 @@ public final class WebRtcEndpointObject extends MediaElement {
           }
           return Probes.OK;
         });
+    Runnable waitForKeyframe = () -> {};
     if (kind == MediaKind.VIDEO) {
-      // After a new link or a leak, drop delta frames until a keyframe and ask for one.
-      Natives.OverrunCallback overrun = (q, d) -> waitKeyframe.set(true);
+      // After a new link or a leak, drop delta frames until a keyframe and ask for one. The probe
+      // is only there while waiting: it removes itself when the keyframe passes.
+      AtomicBoolean waiting = new AtomicBoolean();
+      Probes.Callback untilKeyframe =
+          (pad, info, data) -> {
+            if (Probes.isDeltaUnit(Probes.data(info))) {
+              pipeline.post(() -> currentSource(kind).ifPresent(src -> src.requestKeyframe(kind)));
+              return Probes.DROP;
+            }
+            waiting.set(false);
+            return Probes.REMOVE;
+          };
+      keepAlive.add(untilKeyframe);
+      waitForKeyframe =
+          () -> {
+            if (waiting.compareAndSet(false, true)) {
+              Probes.add(queueSrc, Probes.BUFFER, untilKeyframe);
+            }
+          };
+      Runnable onLeak = waitForKeyframe;
+      Natives.OverrunCallback overrun = (q, d) -> onLeak.run();
       keepAlive.add(overrun);
       Natives.GObjectLib.INSTANCE.g_signal_connect_data(
           org.freedesktop.gstreamer.glib.Natives.getRawPointer(queue),
@@ -581,29 +600,12 @@ public final class WebRtcEndpointObject extends MediaElement {
           null,
           null,
           0);
-      probe(
-          queueSrc,
-          Probes.BUFFER,
-          (pad, info, data) -> {
-            if (!waitKeyframe.get()) {
-              return Probes.OK;
-            }
-            if (Probes.isDeltaUnit(Probes.data(info))) {
-              pipeline.post(() -> currentSource(kind).ifPresent(src -> src.requestKeyframe(kind)));
-              return Probes.DROP;
-            }
-            waitKeyframe.set(false);
-            return Probes.OK;
-          });
+      waitForKeyframe.run();
+    } else {
+      queue.set("silent", true); // no signals per buffer; only video watches for leaks
     }
-    probe(
-        pay.getStaticPad("src"),
-        Probes.BUFFER | Probes.BUFFER_LIST, // payloaders push RTP packets in lists
-        (pad, info, data) -> {
-          markFlowingOut(kind);
-          return Probes.OK;
-        });
-    publishInput(kind, new Input(queueSink, codec.encodingName, () -> waitKeyframe.set(true)));
+    watchFlowOut(kind, pay.getStaticPad("src"));
+    publishInput(kind, new Input(queueSink, codec.encodingName, waitForKeyframe));
   }
 
   /** webrtcbin streaming thread: a remote stream appeared; build its depayloader and tee. */
@@ -645,13 +647,7 @@ public final class WebRtcEndpointObject extends MediaElement {
     depay.syncStateWithParent();
     tee.syncStateWithParent();
     Pad src = depay.getStaticPad("src");
-    probe(
-        src,
-        Probes.BUFFER,
-        (p, info, data) -> {
-          markFlowingIn(kind);
-          return Probes.OK;
-        });
+    watchFlowIn(kind, src);
     pad.link(depay.getStaticPad("sink"));
     synchronized (depaySrc) {
       depaySrc.put(kind, src);
