@@ -192,6 +192,62 @@ class BrowserMediaIT {
     }
   }
 
+  @Test
+  void relaysH264BothWaysWhenBothBrowsersOfferOnlyH264() throws Exception {
+    assertThat(alice.canSend("H264")).as("this Chromium sends H.264").isTrue();
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
+    EndpointEvents aEvents = new EndpointEvents(a);
+    EndpointEvents bEvents = new EndpointEvents(b);
+    a.connect(b);
+    b.connect(a);
+    alice.negotiate(a, aEvents, "H264");
+    bob.negotiate(b, bEvents, "H264");
+    awaitAtLeast("alice decodes bob's H.264", alice::framesDecoded, 51, 30);
+    awaitAtLeast("bob decodes alice's H.264", bob::framesDecoded, 51, 30);
+    assertThat(alice.receivedVideoCodec()).isEqualToIgnoringCase("video/H264");
+    assertThat(bob.receivedVideoCodec()).isEqualToIgnoringCase("video/H264");
+  }
+
+  @Test
+  void recordingGoesOnWhenTheBrowserChangesResolution() throws Exception {
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    EndpointEvents aEvents = new EndpointEvents(a);
+    CompletableFuture<String> pipelineError = new CompletableFuture<>();
+    pipeline.addErrorListener(e -> pipelineError.complete(e.getDescription()));
+    Path f = recordings.resolve("resize/alice.webm");
+    RecorderEndpoint rec = new RecorderEndpoint.Builder(pipeline, f.toUri().toString()).build();
+    CompletableFuture<Void> recording = new CompletableFuture<>();
+    rec.addRecordingListener(e -> recording.complete(null));
+    a.connect(rec);
+    alice.negotiate(a, aEvents);
+    awaitAtLeast("alice sends 640 wide", alice::sentFrameWidth, 640, 20);
+    rec.record();
+    recording.get(10, TimeUnit.SECONDS);
+    Thread.sleep(1500); // 1.5 s at the first size
+
+    alice.setVideoSize(320, 240);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (alice.sentFrameWidth() != 320 && System.nanoTime() < deadline) {
+      Thread.sleep(200); // polling browser stats with a deadline
+    }
+    assertThat(alice.sentFrameWidth()).as("alice sends 320 wide").isEqualTo(320);
+    // Media after the change must keep reaching the file: WebM cannot change caps mid-file.
+    long atChange = WebmProbe.videoFramesIn(f);
+    Thread.sleep(2000); // let 2 s of the new size flow into the recording
+    rec.stopAndWait();
+
+    assertThat(pipelineError).as("pipeline error").isNotDone();
+    WebmProbe probe = WebmProbe.of(f);
+    assertThat(probe.codecs()).containsExactlyInAnyOrder("vp8", "opus");
+    assertThat(probe.duration()).isPresent();
+    assertThat(probe.decodeExit()).as(probe.decodeErrors()).isZero();
+    assertThat(WebmProbe.videoFramesIn(f))
+        .as("frames written after the change (%d at the change)", atChange)
+        .isGreaterThan(atChange + 20);
+    assertThat(WebmProbe.frameWidths(f)).as("both sizes in one file").contains(640, 320);
+  }
+
   private static void awaitAtLeast(String what, LongSupplier value, long atLeast, int seconds)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

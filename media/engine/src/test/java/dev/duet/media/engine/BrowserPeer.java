@@ -68,7 +68,13 @@ final class BrowserPeer implements AutoCloseable {
    * processed; the answer and the endpoint's gathered candidates go back to the browser.
    */
   void negotiate(WebRtcEndpoint endpoint, EndpointEvents events) throws Exception {
-    String offer = (String) async("return await window.makeOffer();");
+    negotiate(endpoint, events, "VP8");
+  }
+
+  /** As {@link #negotiate(WebRtcEndpoint, EndpointEvents)}, offering only {@code videoCodec}. */
+  void negotiate(WebRtcEndpoint endpoint, EndpointEvents events, String videoCodec)
+      throws Exception {
+    String offer = (String) async("return await window.makeOffer(arguments[0]);", videoCodec);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> candidates =
         (List<Map<String, Object>>) async("return await window.takeCandidates();");
@@ -91,6 +97,27 @@ final class BrowserPeer implements AutoCloseable {
     @SuppressWarnings("unchecked")
     Map<String, Object> stats = (Map<String, Object>) async("return await window.videoStats();");
     return ((Number) stats.get("framesDecoded")).longValue();
+  }
+
+  boolean canSend(String videoCodec) {
+    return Boolean.TRUE.equals(
+        ((JavascriptExecutor) driver)
+            .executeScript("return window.canSend(arguments[0]);", videoCodec));
+  }
+
+  /** The mime type of the video the page receives, e.g. {@code video/H264}. */
+  String receivedVideoCodec() {
+    return (String) async("return await window.receivedVideoCodec();");
+  }
+
+  /** Asks the page to send a {@code width} x {@code height} picture from now on. */
+  void setVideoSize(int width, int height) {
+    async("return await window.setVideoSize(arguments[0], arguments[1]);", width, height);
+  }
+
+  /** frameWidth of the video the page sends (0 before any). */
+  long sentFrameWidth() {
+    return ((Number) async("return await window.sentFrameWidth();")).longValue();
   }
 
   long audioPacketsReceived() {

@@ -83,7 +83,31 @@ record WebmProbe(
                 "-of",
                 "default=nokey=1:noprint_wrappers=1",
                 file.toString()));
-    return out.isBlank() ? 0 : Long.parseLong(out.strip());
+    return out.strip().matches("\\d+") ? Long.parseLong(out.strip()) : 0; // N/A: no frame yet
+  }
+
+  /** The widths of the decoded video frames of {@code file}, each once. */
+  static java.util.Set<Integer> frameWidths(Path file) throws IOException, InterruptedException {
+    String out =
+        run(
+            List.of(
+                "ffprobe",
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "frame=width",
+                "-of",
+                "csv=p=0",
+                file.toString()));
+    java.util.Set<Integer> widths = new java.util.TreeSet<>();
+    for (String line : out.split("\\R")) {
+      if (line.strip().matches("\\d+")) {
+        widths.add(Integer.parseInt(line.strip()));
+      }
+    }
+    return widths;
   }
 
   /** The README's repair step for a recording cut by a crash: remux it. */
