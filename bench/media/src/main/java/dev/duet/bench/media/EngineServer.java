@@ -65,12 +65,19 @@ final class EngineServer implements MediaBench.Server {
   }
 
   @Override
-  public void call(BrowserPeer alice, BrowserPeer bob) throws Exception {
+  public void call(BrowserPeer alice, BrowserPeer bob, boolean record) throws Exception {
     pipeline = kurento.createMediaPipeline();
     WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
     WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
     EndpointEvents aEvents = new EndpointEvents(a);
     EndpointEvents bEvents = new EndpointEvents(b);
+    a.connect(b);
+    b.connect(a);
+    if (!record) {
+      alice.negotiate(a, aEvents);
+      bob.negotiate(b, bEvents);
+      return;
+    }
     aRec =
         new RecorderEndpoint.Builder(pipeline, recordings.resolve("alice.webm").toUri().toString())
             .build();
@@ -81,8 +88,6 @@ final class EngineServer implements MediaBench.Server {
     CompletableFuture<Void> bRecording = new CompletableFuture<>();
     aRec.addRecordingListener(e -> aRecording.complete(null));
     bRec.addRecordingListener(e -> bRecording.complete(null));
-    a.connect(b);
-    b.connect(a);
     a.connect(aRec);
     b.connect(bRec);
     alice.negotiate(a, aEvents);
@@ -114,8 +119,10 @@ final class EngineServer implements MediaBench.Server {
 
   @Override
   public void hangUp() {
-    aRec.stopAndWait();
-    bRec.stopAndWait();
+    if (aRec != null) {
+      aRec.stopAndWait();
+      bRec.stopAndWait();
+    }
     pipeline.release();
   }
 

@@ -145,7 +145,7 @@ final class JanusServer implements MediaBench.Server {
   }
 
   @Override
-  public void call(BrowserPeer alice, BrowserPeer bob) throws Exception {
+  public void call(BrowserPeer alice, BrowserPeer bob, boolean record) throws Exception {
     ha = client.attach("janus.plugin.videocall");
     hb = client.attach("janus.plugin.videocall");
     String suffix = Long.toString(System.nanoTime());
@@ -167,6 +167,9 @@ final class JanusServer implements MediaBench.Server {
     alice.acceptAnswer(accepted.getAsJsonObject("jsep").get("sdp").getAsString());
     client.await(ha, JanusClient.janusEvent("webrtcup"), 20_000);
     client.await(hb, JanusClient.janusEvent("webrtcup"), 20_000);
+    if (!record) {
+      return;
+    }
     for (Object[] h : new Object[][] {{ha, "alice"}, {hb, "bob"}}) {
       JsonObject set = body("set");
       set.addProperty("record", true);

@@ -22,8 +22,11 @@ import java.util.stream.Collectors;
  * <pre>
  * java -jar bench/media/target/duet-bench-media.jar [--runs 3] [--warmup 10] [--window 30]
  *     [--only engine|janus] [--engine-jar media/engine/target/duet-media-engine.jar]
- *     [--out bench/media/target/media-runs]
+ *     [--out bench/media/target/media-runs] [--record true|false]
  * </pre>
+ *
+ * <p>{@code --record false} relays without recording (both servers), to tell the cost of the
+ * forwarding path from the cost of the recording path.
  */
 public final class MediaBench {
   private MediaBench() {}
@@ -34,8 +37,11 @@ public final class MediaBench {
 
     long pid();
 
-    /** Sets up the relayed, recorded call between the two pages; returns once recording. */
-    void call(BrowserPeer a, BrowserPeer b) throws Exception;
+    /**
+     * Sets up the relayed call between the two pages, recorded both ways if {@code record}; returns
+     * once media flows (and, if recording, once recording).
+     */
+    void call(BrowserPeer a, BrowserPeer b, boolean record) throws Exception;
 
     /** Sampled once after the window (engine: JVM heap used, MB); NaN if not applicable. */
     double heapUsedMb();
@@ -74,6 +80,7 @@ public final class MediaBench {
     int warmup = Integer.parseInt(opt.getOrDefault("warmup", "10"));
     int window = Integer.parseInt(opt.getOrDefault("window", "30"));
     String only = opt.getOrDefault("only", "");
+    boolean record = Boolean.parseBoolean(opt.getOrDefault("record", "true"));
     Path engineJar =
         Path.of(opt.getOrDefault("engine-jar", "media/engine/target/duet-media-engine.jar"))
             .toAbsolutePath();
@@ -82,8 +89,8 @@ public final class MediaBench {
     System.setProperty("kurento.client.requestTimeout", "15000");
 
     System.out.printf(
-        "media bench: %d runs each, warm-up %d s, window %d s, started %s%n",
-        runs, warmup, window, Instant.now());
+        "media bench: %d runs each, warm-up %d s, window %d s, %s, started %s%n",
+        runs, warmup, window, record ? "recorded" : "not recorded", Instant.now());
     List<Result> results = new ArrayList<>();
     try (PageServer page = new PageServer()) {
       for (int run = 1; run <= runs; run++) {
@@ -93,7 +100,7 @@ public final class MediaBench {
           }
           Path dir = out.resolve("run" + run + "-" + kind);
           Files.createDirectories(dir);
-          Result r = oneRun(kind, run, dir, engineJar, page, warmup, window);
+          Result r = oneRun(kind, run, dir, engineJar, page, warmup, window, record);
           results.add(r);
           System.out.println(line(r));
         }
@@ -105,13 +112,20 @@ public final class MediaBench {
   }
 
   private static Result oneRun(
-      String kind, int run, Path dir, Path engineJar, PageServer page, int warmup, int window) {
+      String kind,
+      int run,
+      Path dir,
+      Path engineJar,
+      PageServer page,
+      int warmup,
+      int window,
+      boolean record) {
     System.out.printf("--- run %d: %s ---%n", run, kind);
     try (Server server =
             kind.equals("engine") ? new EngineServer(engineJar, dir) : new JanusServer(dir);
         BrowserPeer a = new BrowserPeer(page.url());
         BrowserPeer b = new BrowserPeer(page.url())) {
-      server.call(a, b);
+      server.call(a, b, record);
       awaitFrames(a, b, 30);
       TimeUnit.SECONDS.sleep(warmup);
 
