@@ -696,10 +696,14 @@ export class DuetClient extends EventTarget {
     return this.api(`/api/messages?${q}`);
   }
 
-  /** This user's call history, newest first: {calls, nextBefore}. */
-  callHistory({ before, limit = 50 } = {}) {
+  /**
+   * This user's call history, newest first: {calls, nextBefore, nextBeforeCallId}. Pass both
+   * next* values back for the next page.
+   */
+  callHistory({ before, beforeCallId, limit = 50 } = {}) {
     const q = new URLSearchParams({ limit: String(limit) });
     if (before) q.set('before', String(before));
+    if (before && beforeCallId) q.set('beforeCallId', beforeCallId);
     return this.api(`/api/calls?${q}`);
   }
 

@@ -9,6 +9,7 @@ import dev.duet.signaling.testing.TestServer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -273,6 +274,46 @@ class CallFlowIT {
     assertThat(w.get("heartbeatMs").getAsLong()).isPositive();
     assertThat(w.getAsJsonObject("limits").get("maxMessageBytes").getAsInt()).isEqualTo(65536);
     assertThat(w.has("seq")).isFalse();
+  }
+
+  @Test
+  void callHistoryPagesWithTheNextCursorAndNeedsBeforeForACallId() throws Exception {
+    Recorder a = server.connect(p + "ha");
+    Recorder b = server.connect(p + "hb");
+    List<String> made = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String id = callId();
+      a.send("call.invite", "callId", id, "to", p + "hb");
+      b.expect("call.incoming");
+      a.send("call.hangup", "callId", id);
+      a.expect("call.ended");
+      b.expect("call.ended");
+      made.add(id);
+    }
+    String token = server.token(p + "ha");
+    List<String> seen = new java.util.ArrayList<>();
+    String query = "/api/calls?limit=1";
+    for (int page = 0; page < 3; page++) {
+      JsonObject body = getJson(query, token);
+      seen.add(body.getAsJsonArray("calls").get(0).getAsJsonObject().get("callId").getAsString());
+      query =
+          "/api/calls?limit=1&before="
+              + body.get("nextBefore").getAsLong()
+              + "&beforeCallId="
+              + body.get("nextBeforeCallId").getAsString();
+    }
+    assertThat(seen).containsExactlyInAnyOrderElementsOf(made);
+    assertThat(getJson(query, token).getAsJsonArray("calls")).isEmpty();
+
+    HttpResponse<String> bad =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.http("/api/calls?beforeCallId=x"))
+                    .header("Authorization", "Bearer " + token)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("beforeCallId needs before");
   }
 
   static JsonObject getJson(String path, String token) throws Exception {

@@ -17,10 +17,32 @@ public interface CallStore {
   Optional<CallRecord> find(String callId);
 
   /**
-   * Calls where user is caller or callee, newest createdAt first (ties: greater callId first),
-   * createdAt &lt; before (if present), at most limit (at least 1). The next page is {@code before
-   * = last().createdAt()}; calls created in the same millisecond as that one can fall between
-   * pages.
+   * Calls where user is caller or callee in history order (newest createdAt first; ties: greater
+   * callId first), only those after {@code after} in that order (if present), at most limit (at
+   * least 1). The next page is {@code after = Cursor.of(last())}: no call is skipped or repeated,
+   * also when several were created in the same millisecond.
    */
-  List<CallRecord> history(String user, Optional<Instant> before, int limit);
+  List<CallRecord> history(String user, Optional<Cursor> after, int limit);
+
+  /**
+   * A position in history order: calls created before {@code createdAt}, or at the same millisecond
+   * with a callId below {@code callId}, come after it. An empty callId means "created before
+   * createdAt".
+   */
+  record Cursor(Instant createdAt, String callId) {
+    public Cursor {
+      java.util.Objects.requireNonNull(createdAt, "createdAt");
+      java.util.Objects.requireNonNull(callId, "callId");
+    }
+
+    /** The position of {@code call}: the next page starts right after it. */
+    public static Cursor of(CallRecord call) {
+      return new Cursor(call.createdAt(), call.callId());
+    }
+
+    /** Every call created before {@code createdAt}. */
+    public static Cursor before(Instant createdAt) {
+      return new Cursor(createdAt, "");
+    }
+  }
 }

@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -86,11 +85,14 @@ public final class JdbcCallStore implements CallStore {
   }
 
   @Override
-  public List<CallRecord> history(String user, Optional<Instant> before, int limit) {
+  public List<CallRecord> history(String user, Optional<Cursor> after, int limit) {
     Objects.requireNonNull(user, "user");
-    Objects.requireNonNull(before, "before");
+    Objects.requireNonNull(after, "after");
     Jdbc.requirePositive(limit);
-    long beforeMs = before.map(Jdbc::millis).orElse(Long.MAX_VALUE);
+    long ms = after.map(c -> Jdbc.millis(c.createdAt())).orElse(Long.MAX_VALUE);
+    String id = after.map(Cursor::callId).orElse("");
+    // Keyset: strictly after the cursor in (created_ms DESC, call_id DESC) order.
+    String afterCursor = " AND (created_ms < ? OR (created_ms = ? AND call_id < ?))";
     // One index range per role, each already ordered and cut to the limit, then merged: cheaper
     // than an OR over two columns. A call to oneself is taken from the caller side only.
     String sql =
@@ -99,12 +101,14 @@ public final class JdbcCallStore implements CallStore {
             + " FROM ("
             + " (SELECT "
             + COLUMNS
-            + " FROM calls WHERE caller = ? AND created_ms < ?"
+            + " FROM calls WHERE caller = ?"
+            + afterCursor
             + " ORDER BY created_ms DESC, call_id DESC LIMIT ?)"
             + " UNION ALL"
             + " (SELECT "
             + COLUMNS
-            + " FROM calls WHERE callee = ? AND caller <> ? AND created_ms < ?"
+            + " FROM calls WHERE callee = ? AND caller <> ?"
+            + afterCursor
             + " ORDER BY created_ms DESC, call_id DESC LIMIT ?)"
             + ") both_roles ORDER BY created_ms DESC, call_id DESC LIMIT ?";
     return jdbc.withConnection(
@@ -114,7 +118,7 @@ public final class JdbcCallStore implements CallStore {
                 Jdbc.list(
                     connection,
                     sql,
-                    params(user, beforeMs, limit, user, user, beforeMs, limit, limit),
+                    params(user, ms, ms, id, limit, user, user, ms, ms, id, limit, limit),
                     JdbcCallStore::call)),
         "call history of " + user);
   }

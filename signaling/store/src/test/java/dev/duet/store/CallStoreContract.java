@@ -127,15 +127,47 @@ abstract class CallStoreContract {
 
     List<CallRecord> page1 = store.history(alice, Optional.empty(), 3);
     assertThat(page1).containsExactly(saved.get(6), saved.get(5), saved.get(4));
-    List<CallRecord> page2 = store.history(alice, Optional.of(page1.get(2).createdAt()), 3);
+    List<CallRecord> page2 =
+        store.history(alice, Optional.of(CallStore.Cursor.of(page1.get(2))), 3);
     assertThat(page2).containsExactly(saved.get(3), saved.get(2), saved.get(1));
-    List<CallRecord> page3 = store.history(alice, Optional.of(page2.get(2).createdAt()), 3);
+    List<CallRecord> page3 =
+        store.history(alice, Optional.of(CallStore.Cursor.of(page2.get(2))), 3);
     assertThat(page3).containsExactly(saved.get(0));
+    assertThat(store.history(alice, Optional.of(CallStore.Cursor.before(at(40))), 10))
+        .containsExactly(saved.get(3), saved.get(2), saved.get(1), saved.get(0));
 
     assertThat(store.history(bob, Optional.empty(), 50))
         .extracting(CallRecord::createdAt)
         .containsExactly(
             millis(at(100)), millis(at(60)), millis(at(40)), millis(at(20)), millis(at(0)));
+  }
+
+  @Test
+  void historyPagesThroughCallsCreatedInTheSameMillisecondWithoutLosingAny() {
+    List<CallRecord> saved = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      CallRecord call =
+          i % 2 == 0
+              ? CallRecord.invited(unique("call"), alice, bob, at(500), false)
+              : CallRecord.invited(unique("call"), carol, alice, at(500), false);
+      store.save(call);
+      saved.add(truncated(call));
+    }
+    List<CallRecord> seen = new ArrayList<>();
+    Optional<CallStore.Cursor> after = Optional.empty();
+    for (int page = 0; page < 5; page++) {
+      List<CallRecord> calls = store.history(alice, after, 2);
+      seen.addAll(calls);
+      if (calls.size() < 2) {
+        break;
+      }
+      after = Optional.of(CallStore.Cursor.of(calls.get(calls.size() - 1)));
+    }
+    assertThat(seen)
+        .containsExactlyElementsOf(
+            saved.stream()
+                .sorted(java.util.Comparator.comparing(CallRecord::callId).reversed())
+                .toList());
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.duet.signaling.auth.Principal;
 import dev.duet.signaling.auth.TokenIssuer;
 import dev.duet.signaling.turn.TurnCredentials;
 import dev.duet.store.CallRecord;
+import dev.duet.store.CallStore;
 import dev.duet.store.Database;
 import dev.duet.store.StoredMessage;
 import java.nio.charset.StandardCharsets;
@@ -214,10 +215,19 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   private void calls(Principal p, Fields q, Response resp, Callback cb) {
-    Optional<Instant> before =
+    // before (epoch ms) alone: calls created before it; with beforeCallId (from nextBeforeCallId):
+    // strictly after that call in history order, so same-millisecond calls are never skipped.
+    String beforeCallId = q.getValue("beforeCallId");
+    if (beforeCallId != null && q.getValue("before") == null) {
+      throw new BadRequest("beforeCallId needs before");
+    }
+    Optional<CallStore.Cursor> before =
         q.getValue("before") == null
             ? Optional.empty()
-            : Optional.of(Instant.ofEpochMilli(parse(q.getValue("before"), "before")));
+            : Optional.of(
+                new CallStore.Cursor(
+                    Instant.ofEpochMilli(parse(q.getValue("before"), "before")),
+                    beforeCallId == null ? "" : beforeCallId));
     int limit = limit(q);
     List<Map<String, Object>> out = new ArrayList<>();
     for (CallRecord c : db.calls().history(p.user(), before, limit)) {
@@ -238,6 +248,7 @@ public final class ApiHandler extends Handler.Abstract {
     body.put("calls", out);
     if (out.size() == limit) {
       body.put("nextBefore", out.get(out.size() - 1).get("createdAt"));
+      body.put("nextBeforeCallId", out.get(out.size() - 1).get("callId"));
     }
     Json.write(resp, cb, 200, body);
   }
