@@ -586,7 +586,8 @@ public final class Switchboard implements AutoCloseable {
 
   private void saveCall(Call c) {
     try {
-      callStore.save(
+      // The call's own fields only: recordings are linked by the catalogue, after the call ends.
+      callStore.saveState(
           new CallRecord(
               c.callId(),
               c.caller().user(),

@@ -14,6 +14,20 @@ public interface CallStore {
    */
   void save(CallRecord call);
 
+  /**
+   * Inserts or updates the call's own fields (parties, times, end reason, media path, recorded);
+   * the recording ids already linked to it stay as they are, whatever {@code call} carries. This is
+   * how the server records each change of a call, so a late change never unlinks a recording.
+   */
+  void saveState(CallRecord call);
+
+  /**
+   * Links {@code recordingId} to the call, after the ones already linked; linking it twice changes
+   * nothing. Atomic: concurrent links and state saves of the call lose nothing. Returns false when
+   * there is no such call.
+   */
+  boolean addRecording(String callId, String recordingId);
+
   Optional<CallRecord> find(String callId);
 
   /**

@@ -41,23 +41,74 @@ public final class JdbcCallStore implements CallStore {
   @Override
   public void save(CallRecord call) {
     Objects.requireNonNull(call, "call");
+    retrying(
+        connection -> {
+          saveRow(connection, call);
+          Jdbc.update(
+              connection, "DELETE FROM call_recordings WHERE call_id = ?", params(call.callId()));
+          insertRecordingIds(connection, call);
+          return null;
+        },
+        "save call " + call.callId());
+  }
+
+  @Override
+  public void saveState(CallRecord call) {
+    Objects.requireNonNull(call, "call");
+    retrying(
+        connection -> {
+          saveRow(connection, call);
+          return null;
+        },
+        "save state of call " + call.callId());
+  }
+
+  @Override
+  public boolean addRecording(String callId, String recordingId) {
+    Objects.requireNonNull(callId, "callId");
+    Objects.requireNonNull(recordingId, "recordingId");
+    return retrying(
+        connection -> {
+          // Lock the call's row first: links of one call are added one at a time.
+          boolean exists =
+              !Jdbc.list(
+                      connection,
+                      "SELECT call_id FROM calls WHERE call_id = ? FOR UPDATE",
+                      params(callId),
+                      row -> row.getString(1))
+                  .isEmpty();
+          if (!exists) {
+            return false;
+          }
+          boolean linked =
+              !Jdbc.list(
+                      connection,
+                      "SELECT seq_no FROM call_recordings WHERE call_id = ? AND recording_id = ?",
+                      params(callId, recordingId),
+                      row -> row.getInt(1))
+                  .isEmpty();
+          if (!linked) {
+            Jdbc.update(
+                connection,
+                "INSERT INTO call_recordings (call_id, seq_no, recording_id)"
+                    + " SELECT ?, COALESCE(MAX(seq_no) + 1, 0), ? FROM call_recordings"
+                    + " WHERE call_id = ?",
+                params(callId, recordingId, callId));
+          }
+          return true;
+        },
+        "link recording " + recordingId + " to call " + callId);
+  }
+
+  /**
+   * Runs {@code work} in a transaction, again when it lost an insert race to a concurrent save of
+   * the same call (both found no row, one insert lost) or the database broke a lock cycle.
+   */
+  private <T> T retrying(Jdbc.Work<T> work, String what) {
     for (int attempt = 1; ; attempt++) {
       try {
-        jdbc.inTransaction(
-            connection -> {
-              saveRow(connection, call);
-              Jdbc.update(
-                  connection,
-                  "DELETE FROM call_recordings WHERE call_id = ?",
-                  params(call.callId()));
-              insertRecordingIds(connection, call);
-              return null;
-            },
-            "save call " + call.callId());
-        return;
+        return jdbc.inTransaction(work, what);
       } catch (StoreException e) {
-        // Two first saves of one call raced (both found no row, one insert lost), or the database
-        // broke a lock cycle: run it again; it updates the row now.
         boolean retry = e.getCause() instanceof SQLException sql && Jdbc.isRetryable(sql);
         if (!retry || attempt == SAVE_ATTEMPTS) {
           throw e;

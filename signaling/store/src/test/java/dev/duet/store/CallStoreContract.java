@@ -107,6 +107,58 @@ abstract class CallStoreContract {
   }
 
   @Test
+  void savingTheStateOfACallKeepsItsRecordings() {
+    CallRecord call = CallRecord.invited(unique("call"), alice, bob, at(0), true);
+    store.save(call.withRecording("rec-a"));
+    CallRecord ended = call.withAnswered(at(1)).withEnded(at(9), "hangup");
+    store.saveState(ended); // carries no recording ids
+    CallRecord found = store.find(call.callId()).orElseThrow();
+    assertThat(found.endReason()).contains("hangup");
+    assertThat(found.recordingIds()).containsExactly("rec-a");
+    // and a first save of the state inserts the call
+    CallRecord fresh = CallRecord.invited(unique("call"), alice, bob, at(2), false);
+    store.saveState(fresh);
+    assertThat(store.find(fresh.callId())).contains(truncated(fresh));
+  }
+
+  @Test
+  void recordingsAreLinkedInOrderOnceEachAndOnlyToKnownCalls() {
+    CallRecord call = CallRecord.invited(unique("call"), alice, bob, at(0), true);
+    store.saveState(call);
+    assertThat(store.addRecording(call.callId(), "rec-1")).isTrue();
+    assertThat(store.addRecording(call.callId(), "rec-2")).isTrue();
+    assertThat(store.addRecording(call.callId(), "rec-1")).isTrue();
+    store.saveState(call.withEnded(at(5), "hangup"));
+    assertThat(store.find(call.callId()).orElseThrow().recordingIds())
+        .containsExactly("rec-1", "rec-2");
+    assertThat(store.addRecording(unique("call"), "rec-3")).isFalse();
+  }
+
+  @Test
+  void concurrentRecordingLinksAndStateSavesLoseNothing() throws Exception {
+    CallRecord call = CallRecord.invited(unique("call"), alice, bob, at(0), true);
+    store.saveState(call);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> work = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String id = "rec-" + i;
+        work.add(pool.submit(() -> store.addRecording(call.callId(), id)));
+        work.add(pool.submit(() -> store.saveState(call.withAnswered(at(1)))));
+      }
+      for (java.util.concurrent.Future<?> f : work) {
+        f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(store.find(call.callId()).orElseThrow().recordingIds())
+        .containsExactlyInAnyOrder(
+            "rec-0", "rec-1", "rec-2", "rec-3", "rec-4", "rec-5", "rec-6", "rec-7");
+  }
+
+  @Test
   void findOfAnUnknownCallIsEmpty() {
     assertThat(store.find(unique("call"))).isEmpty();
   }

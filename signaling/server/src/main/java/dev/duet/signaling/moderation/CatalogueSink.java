@@ -30,7 +30,7 @@ public final class CatalogueSink implements RecordingSink {
       Instant started = f.startedAt() == null ? call.createdAt() : f.startedAt();
       Recording r = catalog.catalogue(call.callId(), f.party(), f.file(), started, f.partial());
       metrics.recordingCatalogued(r.status().wireName());
-      calls.find(call.callId()).map(c -> c.withRecording(r.recordingId())).ifPresent(calls::save);
+      calls.addRecording(call.callId(), r.recordingId());
     }
   }
 }
