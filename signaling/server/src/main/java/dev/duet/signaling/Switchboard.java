@@ -98,11 +98,28 @@ public final class Switchboard implements AutoCloseable {
   private final ExecutorService store;
   private final Optional<MediaRelay> media;
   private final RecordingSink recordings;
-  private final ExecutorService mediaThread =
-      Executors.newSingleThreadExecutor(r -> daemon(r, "duet-media"));
 
-  /** Calls' media on the relay; touched only on the media thread. */
-  private final Map<String, CallMedia> callMedia = new java.util.HashMap<>();
+  /**
+   * Media-server requests block (kurento-client waits for each reply), so they run off the call
+   * loop: each call's on its own {@link SerialExecutor} (in order), calls side by side on this
+   * pool.
+   */
+  private final java.util.concurrent.ThreadPoolExecutor mediaPool =
+      new java.util.concurrent.ThreadPoolExecutor(
+          MEDIA_THREADS,
+          MEDIA_THREADS,
+          30,
+          TimeUnit.SECONDS,
+          new java.util.concurrent.LinkedBlockingQueue<>(),
+          r -> daemon(r, "duet-media"));
+
+  private static final int MEDIA_THREADS = 8;
+
+  /** Each relayed call's media tasks, in order; removed once its media is closed. */
+  private final Map<String, SerialExecutor> mediaTasks = new ConcurrentHashMap<>();
+
+  /** Calls' media on the relay; a call's entry is touched only by its own media tasks. */
+  private final Map<String, CallMedia> callMedia = new ConcurrentHashMap<>();
 
   private final Map<String, RateLimit> messageRates = new ConcurrentHashMap<>();
   private final Map<String, RateLimit> chatRates = new ConcurrentHashMap<>();
@@ -135,6 +152,7 @@ public final class Switchboard implements AutoCloseable {
     // A cancelled timer must not keep its session (and the link's connection) until its time.
     loop.setRemoveOnCancelPolicy(true);
     this.store = Executors.newSingleThreadExecutor(r -> daemon(r, "duet-store"));
+    mediaPool.allowCoreThreadTimeOut(true); // no idle media threads on a server without relay
     long tick = Math.max(50, Math.min(1000, config.ringTimeout().toMillis() / 10));
     loop.scheduleWithFixedDelay(() -> apply(calls.tick()), tick, tick, TimeUnit.MILLISECONDS);
   }
@@ -377,7 +395,7 @@ public final class Switchboard implements AutoCloseable {
                 Optional<Call> relayed = relayedCall(me, c.callId());
                 if (relayed.isPresent()) {
                   Call call = relayed.get();
-                  mediaThread.execute(() -> relayOffer(call, me, c));
+                  mediaTasks(call).execute(() -> relayOffer(call, me, c));
                 } else {
                   apply(calls.signal(me, c.callId(), out, false, c.id()));
                 }
@@ -419,7 +437,7 @@ public final class Switchboard implements AutoCloseable {
                           c.candidate().sdpMLineIndex() == null
                               ? 0
                               : c.candidate().sdpMLineIndex());
-                  mediaThread.execute(() -> relayCandidate(call, me, rc));
+                  mediaTasks(call).execute(() -> relayCandidate(call, me, rc));
                 }
               } else {
                 apply(calls.signal(me, c.callId(), out, false, c.id()));
@@ -466,7 +484,7 @@ public final class Switchboard implements AutoCloseable {
         metrics.answeredCallEnded(c.path().wire());
       }
       if (c.state() == CallState.ENDED && media.isPresent()) {
-        mediaThread.execute(() -> closeMedia(c));
+        mediaTasks(c).execute(() -> closeMedia(c));
       }
     }
   }
@@ -479,7 +497,12 @@ public final class Switchboard implements AutoCloseable {
     return calls.answeredCallOf(me, callId).filter(c -> c.path() == MediaPath.RELAY);
   }
 
-  /** Media thread: the call's pipeline, set up on first use. */
+  /** The call's media task queue (call loop). */
+  private SerialExecutor mediaTasks(Call call) {
+    return mediaTasks.computeIfAbsent(call.callId(), id -> new SerialExecutor(mediaPool));
+  }
+
+  /** The call's media task: the call's pipeline, set up on first use. */
   private CallMedia mediaOf(Call call) {
     CallMedia cm = callMedia.get(call.callId());
     if (cm == null) {
@@ -507,7 +530,7 @@ public final class Switchboard implements AutoCloseable {
     return cm;
   }
 
-  /** Media thread: a party's offer to the relay; the relay's answer goes back to it. */
+  /** The call's media task: a party's offer to the relay; the relay's answer goes back to it. */
   private void relayOffer(Call call, Party from, ClientMessage.SdpOffer offer) {
     try {
       String answer = mediaOf(call).offer(from.user(), offer.sdp());
@@ -527,7 +550,7 @@ public final class Switchboard implements AutoCloseable {
     }
   }
 
-  /** Media thread: a party's candidate for its relay endpoint. */
+  /** The call's media task: a party's candidate for its relay endpoint. */
   private void relayCandidate(Call call, Party from, RelayCandidate candidate) {
     try {
       mediaOf(call).candidate(from.user(), candidate);
@@ -559,8 +582,12 @@ public final class Switchboard implements AutoCloseable {
             });
   }
 
-  /** Media thread: an ended call's pipeline is released and its recordings catalogued. */
+  /**
+   * The call's last media task: its pipeline is released and its recordings catalogued. Nothing is
+   * queued for an ended call after this (the call loop only queues media work for answered calls).
+   */
   private void closeMedia(Call call) {
+    mediaTasks.remove(call.callId());
     CallMedia cm = callMedia.remove(call.callId());
     if (cm == null) {
       return;
@@ -828,8 +855,8 @@ public final class Switchboard implements AutoCloseable {
     loop.shutdown();
     try {
       loop.awaitTermination(5, TimeUnit.SECONDS);
-      mediaThread.shutdown();
-      mediaThread.awaitTermination(10, TimeUnit.SECONDS);
+      mediaPool.shutdown();
+      mediaPool.awaitTermination(10, TimeUnit.SECONDS);
       store.shutdown();
       store.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

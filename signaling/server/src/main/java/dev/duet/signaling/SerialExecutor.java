@@ -1,0 +1,53 @@
+package dev.duet.signaling;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs its tasks one at a time, in submission order, on a shared pool. One per call keeps that
+ * call's media steps in order (offer before candidates, close last) while different calls' blocking
+ * media-server requests run side by side.
+ */
+final class SerialExecutor implements Executor {
+  private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);
+
+  private final Executor pool;
+  private final ArrayDeque<Runnable> tasks = new ArrayDeque<>(); // guarded by this
+  private boolean draining; // guarded by this
+
+  SerialExecutor(Executor pool) {
+    this.pool = pool;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    synchronized (this) {
+      tasks.add(task);
+      if (draining) {
+        return;
+      }
+      draining = true;
+    }
+    pool.execute(this::drain);
+  }
+
+  private void drain() {
+    while (true) {
+      Runnable next;
+      synchronized (this) {
+        next = tasks.poll();
+        if (next == null) {
+          draining = false;
+          return;
+        }
+      }
+      try {
+        next.run();
+      } catch (RuntimeException e) {
+        LOG.error("media task failed", e);
+      }
+    }
+  }
+}
