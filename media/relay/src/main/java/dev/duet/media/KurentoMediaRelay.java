@@ -226,16 +226,9 @@ public final class KurentoMediaRelay implements MediaRelay {
       leg.recordingSince = Instant.now();
     }
 
-    /** {@code <callId>-<party>.webm}, never overwriting: a suffix when the name is taken. */
+    /** A new file from the settings' namer, as an absolute path. */
     private Path uniqueFile(String party) {
-      String safeParty = party.replaceAll("[^A-Za-z0-9._@-]", "_");
-      String safeCall = callId.replaceAll("[^A-Za-z0-9._:-]", "_").replace(':', '_');
-      Path dir = settings.recordingsDir();
-      Path file = dir.resolve(safeCall + "-" + safeParty + ".webm");
-      for (int n = 2; java.nio.file.Files.exists(file); n++) {
-        file = dir.resolve(safeCall + "-" + safeParty + "-" + n + ".webm");
-      }
-      return file.toAbsolutePath().normalize();
+      return settings.newRecordingFile().apply(callId, party).toAbsolutePath().normalize();
     }
 
     @Override

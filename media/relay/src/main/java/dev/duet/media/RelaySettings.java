@@ -3,13 +3,15 @@ package dev.duet.media;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
  * How the relay reaches its media server and what it gives each endpoint.
  *
  * @param kurentoUrl the media server's JSON-RPC WebSocket ({@code ws://host:8888/kurento})
- * @param recordingsDir where recordings go (the media server must see the same path)
+ * @param newRecordingFile a new, empty file for one party of a call ({@code (callId, party) ->
+ *     path}), never one already used; the media server must see the same path
  * @param stunAddress STUN server for the endpoints (an IP address, as Kurento wants)
  * @param turnUrl TURN for each new endpoint in Kurento's form {@code
  *     user:password@host:port?transport=udp}, asked per call so short-lived credentials stay fresh
@@ -17,7 +19,7 @@ import java.util.function.Supplier;
  */
 public record RelaySettings(
     String kurentoUrl,
-    Path recordingsDir,
+    BiFunction<String, String, Path> newRecordingFile,
     Optional<String> stunAddress,
     int stunPort,
     Supplier<Optional<String>> turnUrl,

@@ -125,7 +125,7 @@ public final class DuetServer implements AutoCloseable {
             KurentoMediaRelay.connect(
                 new RelaySettings(
                     url,
-                    config.recordingsDir(),
+                    new RecordingFiles(config.recordingsDir())::newFile,
                     stun.map(a -> a.getHostString()),
                     stun.map(a -> a.getPort()).orElse(3478),
                     relayTurn(config),
