@@ -49,9 +49,11 @@ async function api(method, path, body) {
   return json;
 }
 
-function mediaUrl(recording) {
-  // A <video> element cannot send an Authorization header: the token goes in the query.
-  return `${recording.media}?access_token=${encodeURIComponent(state.token)}`;
+async function mediaUrl(recording) {
+  // A <video> element cannot send an Authorization header: it plays with a short-lived ticket for
+  // this one recording, so the moderator's token never goes into a URL.
+  const issued = await api('POST', `/api/recordings/${encodeURIComponent(recording.id)}/ticket`);
+  return issued.media;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,7 +329,7 @@ function buildPlayers() {
     const video = document.createElement('video');
     video.preload = 'auto';
     video.playsInline = true;
-    video.src = mediaUrl(rec);
+    mediaUrl(rec).then((url) => { video.src = url; }, fail);
     video.setAttribute('aria-label', `${rec.party}'s recording`);
     tile.append(video, label);
     box.append(tile);

@@ -16,6 +16,7 @@ import dev.duet.signaling.moderation.CatalogueSink;
 import dev.duet.signaling.moderation.Ffprobe;
 import dev.duet.signaling.moderation.MediaProbe;
 import dev.duet.signaling.moderation.Moderation;
+import dev.duet.signaling.moderation.PlayTickets;
 import dev.duet.signaling.moderation.RecordingCatalog;
 import dev.duet.signaling.moderation.RecordingFiles;
 import dev.duet.signaling.moderation.RecordingsHandler;
@@ -287,7 +288,8 @@ public final class DuetServer implements AutoCloseable {
     HttpTransports http = new HttpTransports(config, auth, switchboard, metrics);
     // The recordings handler comes first: ApiHandler answers 404 to every other /api/ path.
     Handler.Sequence rest =
-        new Handler.Sequence(new RecordingsHandler(auth, moderation), api, http);
+        new Handler.Sequence(
+            new RecordingsHandler(auth, moderation, new PlayTickets(clock)), api, http);
     webRoot(config).ifPresent(root -> rest.addHandler(staticFiles(root)));
     upgrade.setHandler(rest);
     server.setHandler(new WebSocketGate(auth, metrics, upgrade));

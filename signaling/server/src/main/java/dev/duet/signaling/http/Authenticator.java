@@ -32,6 +32,25 @@ public final class Authenticator {
     return verifier.verify(token(request).orElseThrow(() -> new AuthException("missing token")));
   }
 
+  /**
+   * The verified principal from the {@code Authorization: Bearer} header only, for APIs whose
+   * tokens must not travel in URLs (the moderators' API); throws {@link AuthException}.
+   */
+  public Principal authenticateHeader(Request request) {
+    return verifier.verify(
+        bearer(request)
+            .orElseThrow(
+                () -> new AuthException("missing token (send it as Authorization: Bearer)")));
+  }
+
+  private static Optional<String> bearer(Request request) {
+    String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Optional.of(auth.substring(7).trim());
+    }
+    return Optional.empty();
+  }
+
   public static Optional<String> token(Request request) {
     String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -65,10 +65,12 @@ public final class RecordingsHandler extends Handler.Abstract {
 
   private final Authenticator auth;
   private final Moderation moderation;
+  private final PlayTickets tickets;
 
-  public RecordingsHandler(Authenticator auth, Moderation moderation) {
+  public RecordingsHandler(Authenticator auth, Moderation moderation, PlayTickets tickets) {
     this.auth = auth;
     this.moderation = moderation;
+    this.tickets = tickets;
   }
 
   @Override
@@ -82,7 +84,19 @@ public final class RecordingsHandler extends Handler.Abstract {
         Json.error(response, callback, 403, ErrorCode.FORBIDDEN, "origin not allowed");
         return true;
       }
-      Principal who = auth.authenticate(request);
+      String ticket = Request.extractQueryParameters(request).getValue("ticket");
+      if (ticket != null) {
+        // A <video> element's request: the ticket names the recording and the moderator.
+        String id = mediaId(path);
+        String moderator =
+            tickets
+                .moderatorFor(ticket, id)
+                .orElseThrow(() -> new AuthException("invalid or expired play ticket"));
+        route(path, moderator, request, response, callback);
+        return true;
+      }
+      // Header only: a moderator's token in a URL would reach history and logs with all its rights.
+      Principal who = auth.authenticateHeader(request);
       if (!who.isModerator()) {
         Json.error(response, callback, 403, ErrorCode.FORBIDDEN, "moderators only");
         return true;
@@ -111,6 +125,16 @@ public final class RecordingsHandler extends Handler.Abstract {
       Json.error(response, callback, 500, ErrorCode.INTERNAL, "internal error");
     }
     return true;
+  }
+
+  /** The recording id of a media path; a ticket is good for nothing else. */
+  private static String mediaId(String path) {
+    String[] parts =
+        path.startsWith(PREFIX + "/") ? path.substring(PREFIX.length() + 1).split("/", -1) : null;
+    if (parts == null || parts.length != 2 || !parts[1].equals("media")) {
+      throw new AuthException("a play ticket is only good for a recording's media");
+    }
+    return parts[0];
   }
 
   private void route(String path, String moderator, Request req, Response resp, Callback cb) {
@@ -150,6 +174,15 @@ public final class RecordingsHandler extends Handler.Abstract {
           throw methodNotAllowed();
         }
         media(moderator, id, req, resp, cb);
+      }
+      case "ticket" -> {
+        requireMethod(method, HttpMethod.POST);
+        moderation.media(id); // 404 / 410 for a recording that cannot be played
+        PlayTickets.Issued t = tickets.issue(moderator, id);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("media", PREFIX + "/" + id + "/media?ticket=" + t.ticket());
+        body.put("expiresAt", t.expiresAt().toEpochMilli());
+        Json.write(resp, cb, 201, body);
       }
       case "flags" -> {
         if (HttpMethod.POST.is(method)) {

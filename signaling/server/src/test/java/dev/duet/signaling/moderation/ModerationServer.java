@@ -143,7 +143,9 @@ public final class ModerationServer implements AutoCloseable {
     connector.setPort(0);
     server.addConnector(connector);
     Handler.Sequence handlers =
-        new Handler.Sequence(new RecordingsHandler(auth, moderation), new DevTokens(duet));
+        new Handler.Sequence(
+            new RecordingsHandler(auth, moderation, new PlayTickets(Clock.systemUTC())),
+            new DevTokens(duet));
     webRoot.ifPresent(
         root -> {
           ResourceHandler static_ = new ResourceHandler();

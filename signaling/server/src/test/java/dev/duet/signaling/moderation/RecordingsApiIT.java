@@ -362,13 +362,52 @@ class RecordingsApiIT {
     assertThat(headOnly.status()).isEqualTo(200);
     assertThat(headOnly.header("Content-Length")).isEqualTo(Integer.toString(size));
 
-    // The token may come as a query parameter: a <video> element cannot send headers.
-    assertThat(get(media + "?access_token=" + mod, null, "Range", "bytes=0-0").status())
-        .isEqualTo(206);
+    // A <video> element cannot send headers: it plays with a ticket for this recording.
+    Reply issued = send("POST", "/api/recordings/" + id + "/ticket", mod, null);
+    assertThat(issued.status()).isEqualTo(201);
+    String ticketed = issued.json().get("media").getAsString();
+    assertThat(ticketed).startsWith(media + "?ticket=");
+    assertThat(issued.json().get("expiresAt").getAsLong())
+        .isGreaterThan(System.currentTimeMillis());
+    assertThat(get(ticketed, null, "Range", "bytes=0-0").status()).isEqualTo(206);
+    assertThat(get(ticketed, null, "Range", "bytes=100-199").response().body())
+        .isEqualTo(Arrays.copyOfRange(bytes, 100, 200)); // a seek with the same ticket
 
     // Plays are audited when they start (from byte 0), not at every seek.
     assertThat(actions(id).stream().filter(a -> a.equals("recording.play")).count())
-        .isEqualTo(6); // whole, 0-99, the two ranges (sent whole), two If-Range, the query token
+        .isEqualTo(6); // whole, 0-99, the two ranges (sent whole), two If-Range, the ticket
+  }
+
+  @Test
+  void playTicketsAreBoundToOneRecordingsMediaAndTokensStayOutOfUrls() throws IOException {
+    List<Recording> call = recordedCall(unique("a"), unique("b"), T0);
+    String id = call.get(0).recordingId();
+    String other = call.get(1).recordingId();
+    String ticket =
+        send("POST", "/api/recordings/" + id + "/ticket", mod, null)
+            .json()
+            .get("media")
+            .getAsString()
+            .replaceFirst(".*\\?ticket=", "");
+
+    Reply wrongRecording =
+        get("/api/recordings/" + other + "/media?ticket=" + ticket, null, "Range", "bytes=0-0");
+    assertThat(wrongRecording.status()).isEqualTo(401);
+    assertThat(wrongRecording.errorCode()).isEqualTo("unauthorized");
+    assertThat(get("/api/recordings/" + id + "?ticket=" + ticket, null).status()).isEqualTo(401);
+    assertThat(get("/api/recordings?ticket=" + ticket, null).status()).isEqualTo(401);
+    assertThat(get("/api/recordings/" + id + "/media?ticket=forged", null).status()).isEqualTo(401);
+    // Only moderators get tickets, and only for recordings that can be played.
+    assertThat(send("POST", "/api/recordings/" + id + "/ticket", user, null).status())
+        .isEqualTo(403);
+    assertThat(send("POST", "/api/recordings/" + UUID.randomUUID() + "/ticket", mod, null).status())
+        .isEqualTo(404);
+    assertThat(get("/api/recordings/" + id + "/ticket", mod).status()).isEqualTo(405);
+    // The moderators' API takes its token in the Authorization header only.
+    Reply queryToken = get("/api/recordings/" + id + "/media?access_token=" + mod, null);
+    assertThat(queryToken.status()).isEqualTo(401);
+    assertThat(new String(queryToken.response().body(), java.nio.charset.StandardCharsets.UTF_8))
+        .doesNotContain(mod);
   }
 
   @Test
