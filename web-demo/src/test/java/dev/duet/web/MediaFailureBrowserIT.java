@@ -62,8 +62,8 @@ class MediaFailureBrowserIT {
       assertThat(caller.text("last-call")).contains("media relay failed");
 
       List<Path> files;
-      try (var list = Files.list(recordings)) {
-        files = list.filter(p -> p.toString().endsWith(".webm")).toList();
+      try (var list = Files.walk(recordings)) { // <callId>/<party>.webm
+        files = list.filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".webm")).toList();
       }
       assertThat(files).hasSize(2);
       for (Path f : files) {

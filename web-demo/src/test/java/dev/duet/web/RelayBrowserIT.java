@@ -110,7 +110,7 @@ class RelayBrowserIT {
 
     List<Path> files = awaitFiles(2);
     for (Path f : files) {
-      boolean isCaller = f.getFileName().toString().endsWith("-rec-alice.webm");
+      boolean isCaller = f.getFileName().toString().equals("rec-alice.webm");
       double mediaSeconds = (hangupAt - (isCaller ? callerConnected : calleeConnected)) / 1000.0;
       JsonObject probe = ffprobe(f);
       double duration = probe.getAsJsonObject("format").get("duration").getAsDouble();
@@ -262,8 +262,12 @@ class RelayBrowserIT {
   static List<Path> awaitFiles(int n) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
-      try (Stream<Path> s = Files.list(recordings)) {
-        List<Path> webm = s.filter(p -> p.toString().endsWith(".webm")).sorted().toList();
+      // <callId>/<party>.webm, as the catalogue names them
+      try (Stream<Path> s = Files.walk(recordings)) {
+        List<Path> webm =
+            s.filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".webm"))
+                .sorted()
+                .toList();
         if (webm.size() >= n || System.nanoTime() > deadline) {
           assertThat(webm).hasSize(n);
           return webm;
