@@ -41,8 +41,13 @@ final class Agents implements AutoCloseable {
       agents.add(
           new Agent(
               p,
-              new PrintWriter(p.getOutputStream(), true),
-              new BufferedReader(new InputStreamReader(p.getInputStream())),
+              new PrintWriter(
+                  new java.io.OutputStreamWriter(
+                      p.getOutputStream(), java.nio.charset.StandardCharsets.UTF_8),
+                  true),
+              new BufferedReader(
+                  new InputStreamReader(
+                      p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)),
               new int[2]));
     }
   }

@@ -72,7 +72,10 @@ public final class JettyRelay {
           public boolean handle(Request request, Response response, Callback callback) {
             if (request.getHttpURI().getPath().equals("/healthz")) {
               response.setStatus(200);
-              response.write(true, java.nio.ByteBuffer.wrap("ok".getBytes()), callback);
+              response.write(
+                  true,
+                  java.nio.ByteBuffer.wrap("ok".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                  callback);
               return true;
             }
             return false;

@@ -49,7 +49,9 @@ public final class LoadAgent {
         1,
         1,
         TimeUnit.SECONDS);
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+    BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
     int failed = 0;
     for (String line; (line = in.readLine()) != null; ) {
       if (line.startsWith("open ")) {

@@ -184,7 +184,8 @@ final class Target implements AutoCloseable {
         new ProcessBuilder("jcmd", Long.toString(pid()), "GC.class_histogram")
             .redirectErrorStream(true)
             .start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     p.waitFor();
     return out;
   }
@@ -196,7 +197,8 @@ final class Target implements AutoCloseable {
           new ProcessBuilder("jcmd", Long.toString(pid()), "GC.class_histogram")
               .redirectErrorStream(true)
               .start();
-      String out = new String(p.getInputStream().readAllBytes());
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       p.waitFor();
       Matcher m = Pattern.compile("Total\\s+(\\d+)\\s+(\\d+)").matcher(out);
       if (!m.find()) {

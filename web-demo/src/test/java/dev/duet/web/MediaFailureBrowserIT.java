@@ -72,7 +72,9 @@ class MediaFailureBrowserIT {
             new ProcessBuilder("ffmpeg", "-v", "error", "-i", f.toString(), "-f", "null", "-")
                 .redirectErrorStream(true)
                 .start();
-        String errors = new String(decode.getInputStream().readAllBytes());
+        String errors =
+            new String(
+                decode.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(decode.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(decode.exitValue()).as("the partial %s plays: %s", f, errors).isZero();
       }

@@ -289,7 +289,8 @@ class RelayBrowserIT {
                 "json",
                 f.toString())
             .start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     return JsonParser.parseString(out).getAsJsonObject();
   }

@@ -108,7 +108,8 @@ final class EngineServer implements MediaBench.Server {
           new ProcessBuilder(jcmd, Long.toString(pid()), "GC.heap_info")
               .redirectErrorStream(true)
               .start();
-      String text = new String(p.getInputStream().readAllBytes());
+      String text =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       p.waitFor(20, TimeUnit.SECONDS);
       Matcher m = USED.matcher(text);
       return m.find() ? Long.parseLong(m.group(1)) / 1024.0 : Double.NaN;

@@ -46,7 +46,6 @@ public final class ApiHandler extends Handler.Abstract {
   private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
   private static final int MAX_BODY = 16 * 1024;
 
-  private final Config config;
   private final Authenticator auth;
   private final Switchboard switchboard;
   private final TurnCredentials turn;
@@ -60,7 +59,6 @@ public final class ApiHandler extends Handler.Abstract {
       TurnCredentials turn,
       Database db,
       Optional<TokenIssuer> devTokens) {
-    this.config = config;
     this.auth = auth;
     this.switchboard = switchboard;
     this.turn = turn;

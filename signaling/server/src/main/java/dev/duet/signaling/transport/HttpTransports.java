@@ -286,9 +286,10 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
   }
 
   private void heartbeats() {
-    for (SseLink s : streams) {
+    for (java.util.Iterator<SseLink> it = streams.iterator(); it.hasNext(); ) {
+      SseLink s = it.next();
       if (s.ended()) {
-        streams.remove(s);
+        it.remove();
       } else {
         s.heartbeat();
       }
@@ -298,17 +299,18 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
   /** A poller that stops polling drops into grace, like a WebSocket that goes quiet. */
   private void idlePollers() {
     long idleLimit = config.heartbeat().multipliedBy(2).toNanos();
-    for (PollLink l : pollers) {
+    for (java.util.Iterator<PollLink> it = pollers.iterator(); it.hasNext(); ) {
+      PollLink l = it.next();
       Session s = l.session();
       boolean attached = s != null && s.link().filter(x -> x == l).isPresent();
       if (!attached || l.closed()) {
-        pollers.remove(l);
+        it.remove();
         metrics.connectionClosed(l.transport());
         if (s != null) {
           switchboard.disconnected(s, l);
         }
       } else if (l.idleNanos() > idleLimit) {
-        pollers.remove(l);
+        it.remove();
         metrics.connectionClosed(l.transport());
         switchboard.disconnected(s, l);
       }

@@ -56,18 +56,26 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecorderEndpointObject extends MediaElement {
   private static final Logger LOG = LoggerFactory.getLogger(RecorderEndpointObject.class);
-  private static final ExecutorService FINALISER =
-      new ThreadPoolExecutor(
-          0,
-          4,
-          2,
-          TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(),
-          r -> {
-            Thread t = new Thread(r, "duet-recorder-finaliser");
-            t.setDaemon(true);
-            return t;
-          });
+  private static final ExecutorService FINALISER = finaliser();
+
+  /** Up to 4 recordings finalised at once; no idle thread kept. */
+  private static ExecutorService finaliser() {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            4,
+            4,
+            2,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "duet-recorder-finaliser");
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
   private static final long STOP_TIMEOUT_SECONDS = 5;
   private static final long RELINK_TIMEOUT_SECONDS = 2;
 
