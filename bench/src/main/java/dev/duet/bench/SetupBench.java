@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.duet.signaling.testing.TestServer;
+import dev.duet.testsupport.Coturn;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ public final class SetupBench {
     Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
     Map<String, List<String>> pairs = new LinkedHashMap<>();
     Map<String, Integer> failures = new LinkedHashMap<>();
-    try (SetupCoturn coturn = SetupCoturn.start(turnScript, secret);
+    try (Coturn coturn = Coturn.start(turnScript, secret);
         SetupBrowser caller = SetupBrowser.launch("caller");
         SetupBrowser callee = SetupBrowser.launch("callee")) {
       for (String path : paths) {

@@ -1,20 +1,13 @@
 package dev.duet.bench;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.duet.testsupport.Chromium;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * One headless Chromium (Debian's, driven by Debian's chromedriver) with a fresh profile and a fake
@@ -22,65 +15,19 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 final class SetupBrowser implements AutoCloseable {
   private final String name;
-  private final Path profile;
-  private final ChromeDriverService service;
+  private final Chromium chromium;
   private final ChromeDriver driver;
 
-  private SetupBrowser(
-      String name, Path profile, ChromeDriverService service, ChromeDriver driver) {
+  private SetupBrowser(String name, Chromium chromium) {
     this.name = name;
-    this.profile = profile;
-    this.service = service;
-    this.driver = driver;
+    this.chromium = chromium;
+    this.driver = chromium.driver();
   }
 
   static SetupBrowser launch(String name) {
-    Path profile;
-    try {
-      profile = Files.createTempDirectory("duet-setup-chromium-" + name);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(System.getProperty("duet.chromium", "/usr/bin/chromium"));
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--disable-background-timer-throttling",
-        "--disable-renderer-backgrounding",
-        "--disable-backgrounding-occluded-windows",
-        "--autoplay-policy=no-user-gesture-required",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints",
-        "--window-size=1280,800",
-        "--user-data-dir=" + profile);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(
-                new File(System.getProperty("duet.chromedriver", "/usr/bin/chromedriver")))
-            .usingAnyFreePort()
-            .build();
-    ChromeDriver driver;
-    try {
-      driver = new ChromeDriver(service, options);
-    } catch (RuntimeException e) {
-      service.stop();
-      deleteTree(profile);
-      throw e;
-    }
-    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
-    driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
-    return new SetupBrowser(name, profile, service, driver);
+    Chromium chromium = Chromium.launch("setup-" + name);
+    chromium.driver().manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    return new SetupBrowser(name, chromium);
   }
 
   String name() {
@@ -148,21 +95,10 @@ final class SetupBrowser implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      driver.quit();
-    } finally {
-      service.stop();
-      deleteTree(profile);
-    }
+    chromium.close();
   }
 
   static void deleteTree(Path dir) {
-    for (int pass = 0; pass < 2 && Files.exists(dir); pass++) {
-      try (Stream<Path> files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException | UncheckedIOException ignored) {
-        // a file vanished while walking: the next pass sees the rest
-      }
-    }
+    Chromium.deleteTree(dir);
   }
 }

@@ -3,6 +3,7 @@ package dev.duet.web;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.duet.testsupport.Chromium;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,10 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -25,8 +24,6 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * One headless Chromium (Debian's, driven by Debian's chromedriver) with its own fresh profile and
@@ -37,61 +34,22 @@ final class Browser implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(20);
 
   private final String name;
-  private final Path profile;
-  private final ChromeDriverService service;
+  private final Chromium chromium;
   private final ChromeDriver driver;
   private final List<String> windows = new ArrayList<>();
 
-  private Browser(String name, Path profile, ChromeDriverService service, ChromeDriver driver) {
+  private Browser(String name, Chromium chromium) {
     this.name = name;
-    this.profile = profile;
-    this.service = service;
-    this.driver = driver;
+    this.chromium = chromium;
+    this.driver = chromium.driver();
     windows.add(driver.getWindowHandle());
   }
 
   /** Starts a browser; {@code name} labels screenshots and failures. */
   static Browser launch(String name) {
-    Path profile;
-    try {
-      profile = Files.createTempDirectory("duet-chromium-" + name);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(System.getProperty("duet.chromium", "/usr/bin/chromium"));
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--disable-background-timer-throttling",
-        "--disable-renderer-backgrounding",
-        "--disable-backgrounding-occluded-windows",
-        "--autoplay-policy=no-user-gesture-required",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        // Host candidates carry the machine's interface address, not an mDNS name.
-        "--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints",
-        "--window-size=1280,800",
-        "--user-data-dir=" + profile);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(
-                new File(System.getProperty("duet.chromedriver", "/usr/bin/chromedriver")))
-            .usingAnyFreePort()
-            .build();
-    ChromeDriver driver = new ChromeDriver(service, options);
-    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
-    driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
-    return new Browser(name, profile, service, driver);
+    Chromium chromium = Chromium.launch(name);
+    chromium.driver().manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    return new Browser(name, chromium);
   }
 
   String name() {
@@ -250,23 +208,7 @@ final class Browser implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      driver.quit();
-    } finally {
-      service.stop();
-      deleteTree(profile);
-    }
-  }
-
-  /** Best effort (a temp dir); a second pass catches files a closing browser wrote late. */
-  static void deleteTree(Path dir) {
-    for (int pass = 0; pass < 2 && Files.exists(dir); pass++) {
-      try (Stream<Path> files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException | UncheckedIOException ignored) {
-        // a file vanished while walking: the next pass sees the rest
-      }
-    }
+    chromium.close();
   }
 
   /** The sign-in page as a new visitor sees it. */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.duet.signaling.testing.TestServer;
+import dev.duet.testsupport.Coturn;
 import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +27,12 @@ class TurnBrowserIT {
 
   @BeforeAll
   static void start() {
-    coturn = Coturn.start(SECRET);
+    coturn =
+        Coturn.start(
+            java.nio.file.Path.of(System.getProperty("duet.turnScript", "../turn-config/coturn.sh"))
+                .toAbsolutePath()
+                .normalize(),
+            SECRET);
     caller = Browser.launch("turn-caller");
     callee = Browser.launch("turn-callee");
   }

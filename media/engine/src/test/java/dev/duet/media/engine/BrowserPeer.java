@@ -1,51 +1,22 @@
 package dev.duet.media.engine;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.duet.testsupport.Chromium;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.kurento.client.IceCandidate;
 import org.kurento.client.WebRtcEndpoint;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /** One headless Chromium page with fake camera and microphone, negotiating with an endpoint. */
 final class BrowserPeer implements AutoCloseable {
-  private final Path profile;
+  private final Chromium chromium;
   private final ChromeDriver driver;
 
-  BrowserPeer(String url) throws IOException {
-    profile = Files.createTempDirectory("duet-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--autoplay-policy=no-user-gesture-required",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-        "--user-data-dir=" + profile);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-            .usingAnyFreePort()
-            .build();
-    driver = new ChromeDriver(service, options);
+  BrowserPeer(String url) {
+    chromium = Chromium.launch("engine");
+    driver = chromium.driver();
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     driver.get(url);
   }
@@ -127,13 +98,7 @@ final class BrowserPeer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
-    try {
-      driver.quit();
-    } finally {
-      try (Stream<Path> files = Files.walk(profile)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+  public void close() {
+    chromium.close();
   }
 }

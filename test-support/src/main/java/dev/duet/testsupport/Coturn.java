@@ -1,4 +1,4 @@
-package dev.duet.bench;
+package dev.duet.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,42 +8,53 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real coturn on loopback for the setup benchmark, started and stopped (by the pid it wrote)
- * through turn-config/coturn.sh in a temporary data folder, as the browser tests do.
+ * A real coturn on loopback, started and stopped (by its pid) through turn-config/coturn.sh, the
+ * same script {@code ./duet run} uses, in a temporary data folder.
  */
-final class SetupCoturn implements AutoCloseable {
+public final class Coturn implements AutoCloseable {
   private final Path script;
   private final Path dataDir;
   private final String secret;
   private final String urls;
 
-  private SetupCoturn(Path script, Path dataDir, String secret, String urls) {
+  private Coturn(Path script, Path dataDir, String secret, String urls) {
     this.script = script;
     this.dataDir = dataDir;
     this.secret = secret;
     this.urls = urls;
   }
 
-  static SetupCoturn start(Path script, String secret) {
+  /** Starts coturn through {@code script} (turn-config/coturn.sh) with the TURN REST secret. */
+  public static Coturn start(Path script, String secret) {
     try {
-      Path data = Files.createTempDirectory("duet-setup-coturn");
-      String out = run(script, data, secret, "start").trim();
+      Path data = Files.createTempDirectory("duet-coturn");
+      String out;
+      try {
+        out = run(script, data, secret, "start").trim();
+      } catch (RuntimeException e) {
+        Chromium.deleteTree(data);
+        throw e;
+      }
       if (!out.startsWith("turn:")) {
-        SetupBrowser.deleteTree(data);
         throw new IllegalStateException("coturn.sh start printed no URLs: " + out);
       }
-      return new SetupCoturn(script, data, secret, out);
+      return new Coturn(script, data, secret, out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  String urls() {
+  /** The value for DUET_TURN_URLS. */
+  public String urls() {
     return urls;
   }
 
-  String secret() {
+  public String secret() {
     return secret;
+  }
+
+  public Path log() {
+    return dataDir.resolve("coturn").resolve("turnserver.log");
   }
 
   private static String run(Path script, Path data, String secret, String command) {
@@ -71,7 +82,7 @@ final class SetupCoturn implements AutoCloseable {
     try {
       run(script, dataDir, secret, "stop");
     } finally {
-      SetupBrowser.deleteTree(dataDir);
+      Chromium.deleteTree(dataDir);
     }
   }
 }
