@@ -2,10 +2,10 @@ package dev.duet.bench;
 
 import com.google.gson.JsonObject;
 import dev.duet.signaling.testing.Client;
-import dev.duet.signaling.testing.CuttingProxy;
 import dev.duet.signaling.testing.PollClient;
 import dev.duet.signaling.testing.Recorder;
 import dev.duet.signaling.testing.SseClient;
+import dev.duet.testsupport.CuttingProxy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.google.gson.JsonObject;
 import dev.duet.signaling.testing.Client;
-import dev.duet.signaling.testing.CuttingProxy;
 import dev.duet.signaling.testing.TestServer;
 import dev.duet.signaling.testing.TestServer.Transport;
+import dev.duet.testsupport.CuttingProxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,6 +3,7 @@ package dev.duet.media.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.duet.testsupport.CuttingProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -181,12 +182,12 @@ class KurentoClientProtocolIT {
   @Test
   void reconnectsToTheSameSessionAfterASocketDrop() throws Exception {
     kurento.destroy();
-    try (TcpProxy proxy = new TcpProxy(engine.port())) {
+    try (CuttingProxy proxy = new CuttingProxy(engine.port())) {
       Listener listener = new Listener();
       kurento = KurentoClient.create("ws://127.0.0.1:" + proxy.port() + MediaEngine.PATH, listener);
       MediaPipeline pipeline = kurento.createMediaPipeline();
       String session = kurento.getSessionId();
-      proxy.cutAll();
+      proxy.closeAll(); // kurento-client reconnects after a closed socket
       assertThat(listener.reconnected.get(20, TimeUnit.SECONDS)).as("same server").isTrue();
       assertThat(kurento.getSessionId()).isEqualTo(session);
       assertThat(pipeline.getName()).isEqualTo(pipeline.getId());

@@ -1,4 +1,4 @@
-package dev.duet.signaling.testing;
+package dev.duet.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,6 +80,17 @@ public final class CuttingProxy implements AutoCloseable {
             "cutting-proxy-pipe");
     t.setDaemon(true);
     t.start();
+  }
+
+  /**
+   * Closes every connection through the proxy the orderly way (FIN to both ends), as a peer that
+   * goes away does; new connections are still accepted.
+   */
+  public void closeAll() {
+    for (Socket s : sockets) {
+      closeQuietly(s);
+    }
+    sockets.clear();
   }
 
   /** Cuts every connection through the proxy (RST, not FIN). */
