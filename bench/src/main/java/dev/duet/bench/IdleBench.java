@@ -11,7 +11,9 @@ import java.util.Map;
  * reads heap after a full GC and RSS; reports the least-squares slope per connection, per server,
  * median and min-max over the runs.
  *
- * <p>Options: {@code --servers duet,ws,peerjs,jetty --steps 1000,3000,...,18000 --runs 1}.
+ * <p>Options: {@code --servers duet,ws,peerjs,jetty --steps 1000,3000,...,18000 --runs 1}. With
+ * {@code -Dduet.bench.histograms=DIR} the class histogram behind each JVM heap reading is written
+ * to DIR (where the heap per connection goes).
  */
 public final class IdleBench {
   private IdleBench() {}

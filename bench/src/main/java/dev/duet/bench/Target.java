@@ -200,6 +200,15 @@ final class Target implements AutoCloseable {
       String out =
           new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       p.waitFor();
+      String dir = System.getProperty("duet.bench.histograms");
+      if (dir != null) { // where the heap goes: one histogram per reading
+        Path f =
+            Path.of(
+                dir,
+                kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + System.nanoTime() + ".txt");
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, out);
+      }
       Matcher m = Pattern.compile("Total\\s+(\\d+)\\s+(\\d+)").matcher(out);
       if (!m.find()) {
         throw new IllegalStateException("jcmd: " + out.substring(0, Math.min(500, out.length())));
