@@ -17,7 +17,9 @@ public final class Json {
 
   private Json() {}
 
-  /** Request bodies up to this size are read to their end before an answer that ignored them. */
+  /**
+   * Request bodies up to this size are read (if already there) before an answer that ignored them.
+   */
   private static final long MAX_UNREAD_BODY = 64 * 1024;
 
   public static void write(Response response, Callback callback, int status, Object body) {
@@ -31,11 +33,12 @@ public final class Json {
   }
 
   /**
-   * Reads what is left of a small request body an answer did not need (a 405, a 401 before the
-   * body, ...). Jetty closes a connection whose request body is left unread once the answer is
-   * sent, and a client that reuses it sees no answer at all for its next request; a body read to
-   * its end keeps the connection usable. A large or unsized one is not worth reading: the answer
-   * says Connection: close instead.
+   * Reads, without waiting, what is left of a request body an answer did not need (a 405, a 401
+   * before the body, ...). Jetty closes a connection whose request body is left unread once the
+   * answer is sent, and a client that reuses it loses its next request; when the rest of the body
+   * has not arrived yet (or is large, or the client waits for 100-continue) the answer says
+   * Connection: close so no client reuses the connection. Never blocks: a client that trickles a
+   * body cannot hold a server thread.
    */
   private static void finishReading(Response response) {
     Request request = response.getRequest();
@@ -43,23 +46,24 @@ public final class Json {
     if (length == 0) {
       return;
     }
-    if (length < 0 || length > MAX_UNREAD_BODY) {
+    boolean expects100 = request.getHeaders().contains(HttpHeader.EXPECT, "100-continue");
+    long budget = MAX_UNREAD_BODY;
+    while (!expects100 && length <= MAX_UNREAD_BODY) { // reading would send 100 Continue
       Content.Chunk chunk = request.read();
-      if (chunk != null && chunk.isLast() && !chunk.hasRemaining()) {
-        chunk.release();
-        return; // already read to the end
+      if (chunk == null || Content.Chunk.isFailure(chunk)) {
+        break; // nothing more yet (or a broken read): the client must not reuse this connection
       }
-      if (chunk != null) {
-        chunk.release();
+      boolean last = chunk.isLast();
+      budget -= chunk.remaining();
+      chunk.release();
+      if (last) {
+        return; // read to the end: the connection stays usable
       }
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
-      return;
+      if (budget < 0) {
+        break;
+      }
     }
-    try {
-      Content.Source.consumeAll(request);
-    } catch (java.io.IOException e) {
-      // the client went away; the answer will not reach it either
-    }
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
   }
 
   /** {@code {"error":{"code":..., "message":...}}} */
