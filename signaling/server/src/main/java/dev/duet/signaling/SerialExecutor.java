@@ -30,7 +30,15 @@ final class SerialExecutor implements Executor {
       }
       draining = true;
     }
-    pool.execute(this::drain);
+    try {
+      pool.execute(this::drain);
+    } catch (RuntimeException e) { // the pool is shut down: nothing will drain this queue
+      synchronized (this) {
+        tasks.clear();
+        draining = false;
+      }
+      throw e;
+    }
   }
 
   private void drain() {
@@ -43,10 +51,24 @@ final class SerialExecutor implements Executor {
           return;
         }
       }
+      boolean done = false;
       try {
         next.run();
+        done = true;
       } catch (RuntimeException e) {
         LOG.error("media task failed", e);
+        done = true;
+      } finally {
+        if (!done) { // an Error: it propagates, and a fresh drain takes the tasks after it
+          boolean more;
+          synchronized (this) {
+            more = !tasks.isEmpty();
+            draining = more;
+          }
+          if (more) {
+            pool.execute(this::drain);
+          }
+        }
       }
     }
   }

@@ -66,6 +66,19 @@ class SerialExecutorTest {
   }
 
   @Test
+  void anErrorInATaskDoesNotStrandTheOnesAfterIt() throws Exception {
+    SerialExecutor call = new SerialExecutor(pool);
+    CountDownLatch after = new CountDownLatch(2);
+    call.execute(
+        () -> {
+          throw new AssertionError("a task that throws an Error");
+        });
+    call.execute(after::countDown);
+    call.execute(after::countDown);
+    assertThat(after.await(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
   void aFailingTaskDoesNotStopTheOnesAfterIt() throws Exception {
     SerialExecutor call = new SerialExecutor(pool);
     CountDownLatch after = new CountDownLatch(1);

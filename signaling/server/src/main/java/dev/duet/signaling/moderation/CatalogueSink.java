@@ -14,6 +14,9 @@ import java.util.List;
  * or failed) and adds their ids to the call record.
  */
 public final class CatalogueSink implements RecordingSink {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(CatalogueSink.class);
+
   private final RecordingCatalog catalog;
   private final CallStore calls;
   private final Metrics metrics;
@@ -30,7 +33,12 @@ public final class CatalogueSink implements RecordingSink {
       Instant started = f.startedAt() == null ? call.createdAt() : f.startedAt();
       Recording r = catalog.catalogue(call.callId(), f.party(), f.file(), started, f.partial());
       metrics.recordingCatalogued(r.status().wireName());
-      calls.addRecording(call.callId(), r.recordingId());
+      if (!calls.addRecording(call.callId(), r.recordingId())) {
+        LOG.warn(
+            "recording {} of call {} is catalogued but the call has no record to link it to",
+            r.recordingId(),
+            call.callId());
+      }
     }
   }
 }
