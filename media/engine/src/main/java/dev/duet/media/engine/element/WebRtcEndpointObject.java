@@ -608,55 +608,10 @@ public final class WebRtcEndpointObject extends MediaElement {
     publishInput(kind, new Input(queueSink, codec.encodingName, waitForKeyframe));
   }
 
-  private final AtomicBoolean receiveQueueBypassed = new AtomicBoolean();
-
-  /**
-   * Links webrtcbin's nicesrc straight to its DTLS/SRTP decoder, leaving out the queue webrtcbin
-   * puts between them. That queue hands every received packet to another thread (the largest share
-   * of the engine's thread switches); without it the packet is decrypted, depayloaded and handed to
-   * the leaky queues of the sinks on the thread that read it. Nothing downstream blocks that
-   * thread: the jitter buffer and the sinks' leaky queues take packets without waiting. Done once
-   * media arrives (webrtcbin has built its transport by then), between two packets.
-   */
-  private void bypassReceiveQueue() {
-    for (Element e : webrtc.getElementsRecursive()) {
-      if (!"GstQueue".equals(e.getTypeName())
-          || e.getParent() == null
-          || !e.getParent().getTypeName().contains("TransportReceiveBin")) {
-        continue;
-      }
-      Pad qSink = e.getStaticPad("sink");
-      Pad qSrc = e.getStaticPad("src");
-      Pad up = qSink.getPeer();
-      Pad down = qSrc.getPeer();
-      if (up == null || down == null) {
-        continue;
-      }
-      Pointer upP = org.freedesktop.gstreamer.glib.Natives.getRawPointer(up);
-      Pointer downP = org.freedesktop.gstreamer.glib.Natives.getRawPointer(down);
-      Pointer qSinkP = org.freedesktop.gstreamer.glib.Natives.getRawPointer(qSink);
-      Pointer qSrcP = org.freedesktop.gstreamer.glib.Natives.getRawPointer(qSrc);
-      Probes.Callback cb =
-          (p, info, data) -> {
-            Natives.GstLib.INSTANCE.gst_pad_unlink(upP, qSinkP);
-            Natives.GstLib.INSTANCE.gst_pad_unlink(qSrcP, downP);
-            int r = Natives.GstLib.INSTANCE.gst_pad_link(upP, downP);
-            LOG.debug("{}: receive queue bypassed ({})", id(), r);
-            return Probes.REMOVE;
-          };
-      keepAlive.add(cb);
-      keepAlive.add(new Object[] {up, down, qSink, qSrc});
-      Probes.add(up, Probes.IDLE, cb);
-    }
-  }
-
   /** webrtcbin streaming thread: a remote stream appeared; build its depayloader and tee. */
   private void onPadAdded(Pad pad) {
     if (pad.getDirection() != PadDirection.SRC || isReleased()) {
       return;
-    }
-    if (receiveQueueBypassed.compareAndSet(false, true)) {
-      bypassReceiveQueue();
     }
     Caps caps = pad.getCurrentCaps();
     if (caps == null || caps.size() == 0) {
