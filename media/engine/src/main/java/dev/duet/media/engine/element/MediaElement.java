@@ -117,40 +117,57 @@ public abstract class MediaElement extends MediaObject {
 
   /**
    * FLOWING / NOT_FLOWING of one kind in one direction, sampled rather than seen per buffer: a
-   * one-shot probe notes a buffer and removes itself, and {@link #FLOW_WATCHDOG} re-arms it every
-   * {@link #FLOW_SAMPLE_NANOS}. FLOWING on the first buffer, NOT_FLOWING after {@link
-   * #FLOW_TIMEOUT_NANOS} without one. A handful of calls into Java per second per flow, whatever
-   * the packet rate.
+   * one-shot probe notes a buffer and removes itself, and {@link #FLOW_WATCHDOG} re-arms it at its
+   * next tick. FLOWING on the first buffer; NOT_FLOWING once a probe has waited {@link
+   * #FLOW_TIMEOUT_NANOS} without a buffer (exactly "2 s without a buffer", to the watchdog's 500 ms
+   * tick). A couple of calls into Java per second per flow, whatever the packet rate.
    */
   private static final class Flow {
-    private volatile long lastBufferNanos;
     private final java.util.concurrent.atomic.AtomicBoolean flowing =
         new java.util.concurrent.atomic.AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicBoolean armed =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    private Pad pad; // guarded by this
+    // guarded by this:
+    private Pad pad;
     private int mask;
     private Probes.Callback once;
+    private long probeId;
+    private boolean armed;
+    private long armedAtNanos;
+    private int generation;
+    // every callback ever handed to native code, so none is collected while a probe may call it
+    private final List<Probes.Callback> installed = new ArrayList<>();
 
     synchronized void watch(MediaElement element, String event, MediaKind kind, Pad p, int m) {
+      if (armed && pad != null) {
+        Probes.remove(pad, probeId); // a new stream of this kind: stop watching the old pad
+      }
+      armed = false;
+      int gen = ++generation;
       pad = p;
       mask = m;
       once =
           (raw, info, data) -> {
-            lastBufferNanos = System.nanoTime();
-            armed.set(false);
+            fired(gen);
             if (flowing.compareAndSet(false, true)) {
               element.raise(event, flowState(kind, "FLOWING"));
             }
             return Probes.REMOVE;
           };
+      installed.add(once);
       arm();
+    }
+
+    private synchronized void fired(int gen) {
+      if (gen == generation) {
+        armed = false;
+      }
     }
 
     /** Adds the one-shot probe unless one is waiting; never after {@link #unwatch}. */
     synchronized void arm() {
-      if (pad != null && armed.compareAndSet(false, true)) {
-        Probes.add(pad, mask, once);
+      if (pad != null && !armed) {
+        armed = true;
+        armedAtNanos = System.nanoTime();
+        probeId = Probes.add(pad, mask, once);
       }
     }
 
@@ -159,12 +176,14 @@ public abstract class MediaElement extends MediaObject {
     }
 
     void check(MediaElement element, String event, MediaKind kind, long now) {
-      if (!armed.get() && now - lastBufferNanos >= FLOW_SAMPLE_NANOS) {
-        arm();
+      boolean silent;
+      synchronized (this) {
+        if (!armed) {
+          arm();
+        }
+        silent = armed && now - armedAtNanos > FLOW_TIMEOUT_NANOS;
       }
-      if (flowing.get()
-          && now - lastBufferNanos > FLOW_TIMEOUT_NANOS
-          && flowing.compareAndSet(true, false)) {
+      if (silent && flowing.compareAndSet(true, false)) {
         element.raise(event, flowState(kind, "NOT_FLOWING"));
       }
     }
@@ -174,8 +193,6 @@ public abstract class MediaElement extends MediaObject {
     }
   }
 
-  private static final long FLOW_SAMPLE_NANOS =
-      java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
   private static final long FLOW_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
   private static final java.util.Set<MediaElement> WATCHED = ConcurrentHashMap.newKeySet();
 

@@ -42,14 +42,16 @@ import org.slf4j.LoggerFactory;
  * Kurento's RecorderEndpoint writing VP8 + Opus to WebM without transcoding.
  *
  * <p>Everything runs inside the call's pipeline, with no Java code per frame. Each recorded kind
- * has a persistent input, {@code queue (leaky) -> fakesink}. {@code record()} adds a recording bin
- * ({@code [capssetter | opusparse] -> webmmux -> filesink}) and moves each queue's output onto it
- * between two buffers (an idle probe). A probe per kind lets frames in from the first video
- * keyframe on (a keyframe is requested), sets a pad offset so timestamps start at 0, then removes
- * itself. {@code stop()} moves each queue back to its fakesink and sends EOS into the bin only, so
- * the file is finalised (duration, cues) every time, whatever the call's media is doing; then the
- * bin goes. The capssetter keeps the muxer on the first caps when the browser changes resolution
- * (WebM cannot change caps; the VP8 bitstream carries the new size).
+ * has a persistent input, {@code queue (leaky) -> errorignore -> fakesink} (errorignore: a failing
+ * recording never returns an error to the source's tee, which would stop the call's media). {@code
+ * record()} adds a recording bin ({@code [capssetter | opusparse] -> webmmux -> filesink}) and
+ * moves each queue's output onto it between two buffers (an idle probe). A probe per kind lets
+ * frames in from the first video keyframe on (a keyframe is requested), sets a pad offset so
+ * timestamps start at 0, then removes itself. {@code stop()} moves each queue back to its fakesink
+ * and sends EOS into the bin only, so the file is finalised (duration, cues) every time, whatever
+ * the call's media is doing; then the bin goes. The capssetter keeps the muxer on the first caps
+ * when the browser changes resolution (WebM cannot change caps; the VP8 bitstream carries the new
+ * size).
  *
  * <p>Threading: {@code lock} guards the recording state; no GStreamer call that waits runs under
  * it. Relinks run in idle probes; EOS, waiting and tear-down run on a shared finaliser thread.
@@ -77,7 +79,6 @@ public final class RecorderEndpointObject extends MediaElement {
   }
 
   private static final long STOP_TIMEOUT_SECONDS = 5;
-  private static final long RELINK_TIMEOUT_SECONDS = 2;
 
   private final URI uri;
   private final Path file;
@@ -91,8 +92,11 @@ public final class RecorderEndpointObject extends MediaElement {
   private Recording current; // lock
   private CompletableFuture<Void> lastStop = CompletableFuture.completedFuture(null); // lock
 
-  /** The persistent input of one kind: a leaky queue whose output goes to a fakesink or a file. */
-  private record Branch(Element queue, Pad queueSrc, Pad idleSink) {}
+  /**
+   * The persistent input of one kind: {@code queue (leaky) -> errorignore}, whose output ({@code
+   * out}) goes to a fakesink ({@code idleSink}) or to the current recording.
+   */
+  private record Branch(Element queue, Pad out, Pad idleSink) {}
 
   /** One file being written: a bin in the call's pipeline with one ghost sink pad per kind. */
   private static final class Recording {
@@ -179,16 +183,27 @@ public final class RecorderEndpointObject extends MediaElement {
     queue.set("silent", true);
     Natives.GstLib.INSTANCE.gst_util_set_object_arg(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(queue), "leaky", "downstream");
+    // A failing recording (disk full, a write error) must never reach back to the source's tee,
+    // which stops every branch when one returns an error: errorignore answers OK instead.
+    Element guard = ElementFactory.make("errorignore", null);
+    guard.set("ignore-error", true);
+    guard.set("ignore-notnegotiated", true);
+    guard.set("ignore-notlinked", true);
+    guard.set("ignore-eos", true);
+    Natives.GstLib.INSTANCE.gst_util_set_object_arg(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(guard), "convert-to", "ok");
     Element sink = ElementFactory.make("fakesink", null);
     sink.set("sync", false);
     sink.set("async", false);
     own(queue);
+    own(guard);
     own(sink);
-    pipeline.gst().addMany(queue, sink);
-    queue.link(sink);
+    pipeline.gst().addMany(queue, guard, sink);
+    Element.linkMany(queue, guard, sink);
     queue.syncStateWithParent();
+    guard.syncStateWithParent();
     sink.syncStateWithParent();
-    branches.put(kind, new Branch(queue, queue.getStaticPad("src"), sink.getStaticPad("sink")));
+    branches.put(kind, new Branch(queue, guard.getStaticPad("src"), sink.getStaticPad("sink")));
     watchFlowIn(kind, queue.getStaticPad("sink"));
     String codec = kind == MediaKind.VIDEO ? Codec.VP8.encodingName : Codec.OPUS.encodingName;
     publishInput(kind, new Input(queue.getStaticPad("sink"), codec, () -> {}));
@@ -330,7 +345,15 @@ public final class RecorderEndpointObject extends MediaElement {
     r.callbacks.add(onEos);
     Probes.add(sink.getStaticPad("sink"), Probes.EVENT_DOWNSTREAM, onEos);
     pipeline.gst().add(r.bin);
-    r.bin.syncStateWithParent();
+    if (!r.bin.syncStateWithParent()) { // e.g. the file cannot be opened
+      r.bin.setState(State.NULL);
+      pipeline.gst().remove(r.bin);
+      for (Pointer internal : r.internalPads.values()) {
+        Natives.GstLib.INSTANCE.gst_object_unref(internal);
+      }
+      r.bin.dispose();
+      throw new EngineException(KmsError.URI_PATH_FILE_NOT_FOUND, "Cannot record to " + file);
+    }
     return r;
   }
 
@@ -381,7 +404,7 @@ public final class RecorderEndpointObject extends MediaElement {
    */
   private CompletableFuture<Void> relink(Branch branch, Pad from, Pad to) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Pointer src = org.freedesktop.gstreamer.glib.Natives.getRawPointer(branch.queueSrc());
+    Pointer src = org.freedesktop.gstreamer.glib.Natives.getRawPointer(branch.out());
     Pointer fromPtr = org.freedesktop.gstreamer.glib.Natives.getRawPointer(from);
     Pointer toPtr = org.freedesktop.gstreamer.glib.Natives.getRawPointer(to);
     Pad[] held = {from, to}; // the pads stay referenced until the probe has run
@@ -399,7 +422,7 @@ public final class RecorderEndpointObject extends MediaElement {
           return Probes.REMOVE;
         };
     inFlight.add(self[0]);
-    Probes.add(branch.queueSrc(), Probes.IDLE, self[0]);
+    Probes.add(branch.out(), Probes.IDLE, self[0]);
     return done;
   }
 
@@ -477,32 +500,39 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     // Each kind: back to its fakesink between two buffers, then EOS into the bin for that kind
     // (EOS on one kind also frees the muxer if it was waiting on that kind for the other).
-    List<CompletableFuture<Void>> ended = new ArrayList<>();
+    List<CompletableFuture<Void>> detached = new ArrayList<>();
     for (Map.Entry<MediaKind, Pad> g : r.ghosts.entrySet()) {
       Branch b = branches.get(g.getKey());
-      ended.add(
+      detached.add(
           relink(b, g.getValue(), b.idleSink())
-              .orTimeout(RELINK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-              .handleAsync(
-                  (ok, failure) -> {
-                    if (failure != null) {
-                      LOG.warn("{}: {} input did not detach in time", id(), g.getKey());
-                    }
-                    Natives.GstLib.INSTANCE.gst_pad_send_event(
-                        org.freedesktop.gstreamer.glib.Natives.getRawPointer(g.getValue()),
-                        Natives.GstLib.INSTANCE.gst_event_new_eos());
-                    return null;
-                  },
+              .thenRunAsync(
+                  () ->
+                      Natives.GstLib.INSTANCE.gst_pad_send_event(
+                          org.freedesktop.gstreamer.glib.Natives.getRawPointer(g.getValue()),
+                          Natives.GstLib.INSTANCE.gst_event_new_eos()),
                   FINALISER));
     }
-    CompletableFuture.allOf(ended.toArray(CompletableFuture[]::new))
+    CompletableFuture<Void> allDetached =
+        CompletableFuture.allOf(detached.toArray(CompletableFuture[]::new));
+    // The caller learns within STOP_TIMEOUT_SECONDS either way.
+    allDetached
         .thenCompose(x -> r.eos)
         .orTimeout(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)
         .whenCompleteAsync(
             (ok, failure) -> {
               if (failure != null) {
-                LOG.warn("recording {} did not finish in time; closing it anyway", file);
+                LOG.warn("recording {} did not finish in time", file);
               }
+              raiseState("STOP", "Stopped");
+              done.complete(null);
+            },
+            FINALISER);
+    // The bin goes only once no input is linked to it: a linked bin set to NULL would answer
+    // FLUSHING to the queue feeding it. If an input never detaches, the bin stays (logged above).
+    allDetached
+        .thenCompose(x -> r.eos.completeOnTimeout(null, STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+        .thenRunAsync(
+            () -> {
               r.bin.setState(State.NULL);
               try {
                 pipeline.gst().remove(r.bin);
@@ -513,8 +543,6 @@ public final class RecorderEndpointObject extends MediaElement {
                 Natives.GstLib.INSTANCE.gst_object_unref(internal);
               }
               r.bin.dispose();
-              raiseState("STOP", "Stopped");
-              done.complete(null);
             },
             FINALISER);
     return done;
