@@ -25,7 +25,8 @@ final class SetupBrowser implements AutoCloseable {
   }
 
   static SetupBrowser launch(String name) {
-    Chromium chromium = Chromium.launch("setup-" + name);
+    Chromium chromium =
+        Chromium.launch("setup-" + name, Chromium.INTERACTIVE.toArray(String[]::new));
     chromium.driver().manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
     return new SetupBrowser(name, chromium);
   }

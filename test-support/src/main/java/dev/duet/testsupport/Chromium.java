@@ -34,14 +34,22 @@ public final class Chromium implements AutoCloseable {
           "--disable-component-update",
           "--disable-sync",
           "--disable-extensions",
-          "--disable-background-timer-throttling",
-          "--disable-renderer-backgrounding",
-          "--disable-backgrounding-occluded-windows",
           "--autoplay-policy=no-user-gesture-required",
           "--use-fake-device-for-media-stream",
           "--use-fake-ui-for-media-stream",
           // Host candidates carry the machine's interface address, not an mDNS name.
-          "--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints",
+          "--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints");
+
+  /**
+   * What a page that a test drives like a person needs on top: timers and rendering at full speed
+   * in a page nobody looks at, and a desktop-sized window for screenshots. Benchmarks leave these
+   * out: the busier browsers would compete for the CPU with the server being measured.
+   */
+  public static final List<String> INTERACTIVE =
+      List.of(
+          "--disable-background-timer-throttling",
+          "--disable-renderer-backgrounding",
+          "--disable-backgrounding-occluded-windows",
           "--window-size=1280,800");
 
   private final Path profile;

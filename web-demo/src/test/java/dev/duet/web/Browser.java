@@ -47,7 +47,7 @@ final class Browser implements AutoCloseable {
 
   /** Starts a browser; {@code name} labels screenshots and failures. */
   static Browser launch(String name) {
-    Chromium chromium = Chromium.launch(name);
+    Chromium chromium = Chromium.launch(name, Chromium.INTERACTIVE.toArray(String[]::new));
     chromium.driver().manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
     return new Browser(name, chromium);
   }
