@@ -305,25 +305,22 @@ class CallFlowIT {
     assertThat(seen).containsExactlyInAnyOrderElementsOf(made);
     assertThat(getJson(query, token).getAsJsonArray("calls")).isEmpty();
 
-    HttpResponse<String> bad =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(server.http("/api/calls?beforeCallId=x"))
-                    .header("Authorization", "Bearer " + token)
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> bad = get("/api/calls?beforeCallId=x", token);
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.body()).contains("beforeCallId needs before");
   }
 
+  static HttpResponse<String> get(String path, String token) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(server.http(path))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
   static JsonObject getJson(String path, String token) throws Exception {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(server.http(path))
-                    .header("Authorization", "Bearer " + token)
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = get(path, token);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return JsonParser.parseString(r.body()).getAsJsonObject();
   }

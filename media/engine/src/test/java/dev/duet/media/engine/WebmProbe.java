@@ -67,40 +67,26 @@ record WebmProbe(
     return new WebmProbe(List.copyOf(codecs), duration, start, p.exitValue(), errors);
   }
 
+  /** {@code ffprobe}'s values of {@code entries} for the first video stream, one per line. */
+  private static String videoEntries(Path file, String entries, String... extra)
+      throws IOException, InterruptedException {
+    List<String> cmd = new java.util.ArrayList<>(List.of("ffprobe", "-v", "error"));
+    cmd.addAll(List.of(extra));
+    cmd.addAll(
+        List.of(
+            "-select_streams", "v:0", "-show_entries", entries, "-of", "csv=p=0", file.toString()));
+    return run(cmd);
+  }
+
   /** Video frames ffprobe can read from {@code file} (which may be cut short). */
   static long videoFramesIn(Path file) throws IOException, InterruptedException {
-    String out =
-        run(
-            List.of(
-                "ffprobe",
-                "-v",
-                "error",
-                "-count_frames",
-                "-select_streams",
-                "v:0",
-                "-show_entries",
-                "stream=nb_read_frames",
-                "-of",
-                "default=nokey=1:noprint_wrappers=1",
-                file.toString()));
+    String out = videoEntries(file, "stream=nb_read_frames", "-count_frames");
     return out.strip().matches("\\d+") ? Long.parseLong(out.strip()) : 0; // N/A: no frame yet
   }
 
   /** The widths of the decoded video frames of {@code file}, each once. */
   static java.util.Set<Integer> frameWidths(Path file) throws IOException, InterruptedException {
-    String out =
-        run(
-            List.of(
-                "ffprobe",
-                "-v",
-                "error",
-                "-select_streams",
-                "v:0",
-                "-show_entries",
-                "frame=width",
-                "-of",
-                "csv=p=0",
-                file.toString()));
+    String out = videoEntries(file, "frame=width");
     java.util.Set<Integer> widths = new java.util.TreeSet<>();
     for (String line : out.split("\\R")) {
       if (line.strip().matches("\\d+")) {
