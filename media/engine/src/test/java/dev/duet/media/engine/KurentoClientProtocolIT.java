@@ -164,6 +164,29 @@ class KurentoClientProtocolIT {
   }
 
   @Test
+  void aRecordingThatCannotOpenItsFileFailsAloneAndTheRecorderStaysUsable() throws Exception {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    java.nio.file.Files.createDirectories(recordings.resolve("taken.webm")); // a folder: unopenable
+    RecorderEndpoint broken =
+        new RecorderEndpoint.Builder(pipeline, recordings.resolve("taken.webm").toUri().toString())
+            .build();
+    assertThatThrownBy(broken::record)
+        .isInstanceOf(KurentoException.class)
+        .hasMessageContaining("Cannot record to");
+    assertThat(broken.getState().toString()).isEqualTo("STOP");
+    // The pipeline and a recorder beside it work on.
+    RecorderEndpoint fine =
+        new RecorderEndpoint.Builder(pipeline, recordings.resolve("fine.webm").toUri().toString())
+            .build();
+    fine.record();
+    assertThat(fine.getState().toString()).isEqualTo("START");
+    fine.stopAndWait();
+    broken.release();
+    fine.release();
+    pipeline.release();
+  }
+
+  @Test
   void unknownAndReleasedObjectsGive40101() {
     MediaPipeline pipeline = kurento.createMediaPipeline();
     WebRtcEndpoint ep = new WebRtcEndpoint.Builder(pipeline).build();
