@@ -1,5 +1,7 @@
 package dev.duet.bench.media;
 
+import dev.duet.media.engine.testing.BrowserPeer;
+import dev.duet.media.engine.testing.EndpointEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

@@ -1,6 +1,7 @@
 package dev.duet.bench.media;
 
 import com.google.gson.JsonObject;
+import dev.duet.media.engine.testing.BrowserPeer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

@@ -1,5 +1,7 @@
 package dev.duet.bench.media;
 
+import dev.duet.media.engine.testing.BrowserPeer;
+import dev.duet.media.engine.testing.PageServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

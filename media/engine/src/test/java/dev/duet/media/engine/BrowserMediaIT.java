@@ -2,6 +2,9 @@ package dev.duet.media.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.duet.media.engine.testing.BrowserPeer;
+import dev.duet.media.engine.testing.EndpointEvents;
+import dev.duet.media.engine.testing.PageServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;

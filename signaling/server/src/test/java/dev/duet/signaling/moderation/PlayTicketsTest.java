@@ -2,45 +2,27 @@ package dev.duet.signaling.moderation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PlayTicketsTest {
-  private Instant now = Instant.parse("2026-11-25T10:00:00Z");
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public Instant instant() {
-          return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-          return this;
-        }
-      };
+  private final Instant start = Instant.parse("2026-11-25T10:00:00Z");
+  private final MutableClock clock = new MutableClock(start);
   private final PlayTickets tickets = new PlayTickets(clock);
 
   @Test
   void aTicketPlaysItsRecordingForItsModeratorUntilItExpires() {
     PlayTickets.Issued t = tickets.issue("sam", "rec-1");
-    assertThat(t.expiresAt()).isEqualTo(now.plus(PlayTickets.TTL));
+    assertThat(t.expiresAt()).isEqualTo(start.plus(PlayTickets.TTL));
     assertThat(tickets.moderatorFor(t.ticket(), "rec-1")).contains("sam");
     assertThat(tickets.moderatorFor(t.ticket(), "rec-1")).as("reusable: seeks").contains("sam");
     assertThat(tickets.moderatorFor(t.ticket(), "rec-2")).isEmpty();
-    now = now.plus(PlayTickets.TTL).minus(Duration.ofMillis(1));
+    clock.advance(PlayTickets.TTL.minus(Duration.ofMillis(1)));
     assertThat(tickets.moderatorFor(t.ticket(), "rec-1")).contains("sam");
-    now = now.plus(Duration.ofMillis(1));
+    clock.advance(Duration.ofMillis(1));
     assertThat(tickets.moderatorFor(t.ticket(), "rec-1")).isEmpty();
   }
 

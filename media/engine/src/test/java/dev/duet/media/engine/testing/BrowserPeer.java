@@ -1,4 +1,4 @@
-package dev.duet.media.engine;
+package dev.duet.media.engine.testing;
 
 import dev.duet.testsupport.Chromium;
 import java.time.Duration;
@@ -9,15 +9,19 @@ import org.kurento.client.WebRtcEndpoint;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
 
-/** One headless Chromium page with fake camera and microphone, negotiating with an endpoint. */
-final class BrowserPeer implements AutoCloseable {
+/**
+ * One headless Chromium page (media-page.html) with fake camera and microphone: negotiates with a
+ * WebRtcEndpoint (the engine's tests and benchmark) or with Janus (the benchmark), and reads the
+ * page's WebRTC stats.
+ */
+public final class BrowserPeer implements AutoCloseable {
   private final Chromium chromium;
   private final ChromeDriver driver;
 
-  BrowserPeer(String url) {
-    chromium = Chromium.launch("engine");
+  public BrowserPeer(String url) {
+    chromium = Chromium.launch("peer");
     driver = chromium.driver();
-    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
+    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
     driver.get(url);
   }
 
@@ -38,12 +42,12 @@ final class BrowserPeer implements AutoCloseable {
    * The tutorial flow: the browser offers; its candidates reach the endpoint before the offer is
    * processed; the answer and the endpoint's gathered candidates go back to the browser.
    */
-  void negotiate(WebRtcEndpoint endpoint, EndpointEvents events) throws Exception {
+  public void negotiate(WebRtcEndpoint endpoint, EndpointEvents events) throws Exception {
     negotiate(endpoint, events, "VP8");
   }
 
   /** As {@link #negotiate(WebRtcEndpoint, EndpointEvents)}, offering only {@code videoCodec}. */
-  void negotiate(WebRtcEndpoint endpoint, EndpointEvents events, String videoCodec)
+  public void negotiate(WebRtcEndpoint endpoint, EndpointEvents events, String videoCodec)
       throws Exception {
     String offer = (String) async("return await window.makeOffer(arguments[0]);", videoCodec);
     @SuppressWarnings("unchecked")
@@ -63,38 +67,54 @@ final class BrowserPeer implements AutoCloseable {
         "return await window.acceptAnswer(arguments[0], arguments[1]);", answer, engineCandidates);
   }
 
-  /** framesDecoded of the received video track (0 before any). */
-  long framesDecoded() {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> stats = (Map<String, Object>) async("return await window.videoStats();");
-    return ((Number) stats.get("framesDecoded")).longValue();
+  /** A complete (non-trickle) offer, candidates inside: Janus's flow. */
+  public String fullOffer() {
+    return (String) async("return await window.makeFullOffer();");
   }
 
-  boolean canSend(String videoCodec) {
+  /** A complete answer to a remote offer (Janus's VideoCall callee). */
+  public String answerOffer(String sdp) {
+    return (String) async("return await window.answerOffer(arguments[0]);", sdp);
+  }
+
+  public void acceptAnswer(String sdp) {
+    async("return await window.acceptAnswer(arguments[0], []);", sdp);
+  }
+
+  /** The page's stats: framesDecoded, audioPackets, framesSent, state. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> stats() {
+    return (Map<String, Object>) async("return await window.videoStats();");
+  }
+
+  /** framesDecoded of the received video track (0 before any). */
+  public long framesDecoded() {
+    return ((Number) stats().get("framesDecoded")).longValue();
+  }
+
+  public boolean canSend(String videoCodec) {
     return Boolean.TRUE.equals(
         ((JavascriptExecutor) driver)
             .executeScript("return window.canSend(arguments[0]);", videoCodec));
   }
 
   /** The mime type of the video the page receives, e.g. {@code video/H264}. */
-  String receivedVideoCodec() {
+  public String receivedVideoCodec() {
     return (String) async("return await window.receivedVideoCodec();");
   }
 
   /** Asks the page to send a {@code width} x {@code height} picture from now on. */
-  void setVideoSize(int width, int height) {
+  public void setVideoSize(int width, int height) {
     async("return await window.setVideoSize(arguments[0], arguments[1]);", width, height);
   }
 
   /** frameWidth of the video the page sends (0 before any). */
-  long sentFrameWidth() {
+  public long sentFrameWidth() {
     return ((Number) async("return await window.sentFrameWidth();")).longValue();
   }
 
-  long audioPacketsReceived() {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> stats = (Map<String, Object>) async("return await window.videoStats();");
-    return ((Number) stats.get("audioPackets")).longValue();
+  public long audioPacketsReceived() {
+    return ((Number) stats().get("audioPackets")).longValue();
   }
 
   @Override

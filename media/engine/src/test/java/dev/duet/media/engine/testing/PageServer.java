@@ -1,4 +1,4 @@
-package dev.duet.bench.media;
+package dev.duet.media.engine.testing;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -6,15 +6,18 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 
-/** Serves the peer page on 127.0.0.1 (a secure context for getUserMedia). JDK server, no deps. */
-final class PageServer implements AutoCloseable {
+/**
+ * Serves the browser peer page (media-page.html) on 127.0.0.1, a secure context for getUserMedia:
+ * the engine's browser tests and the media benchmark. JDK server, no dependencies.
+ */
+public final class PageServer implements AutoCloseable {
   private final HttpServer server;
 
-  PageServer() throws IOException {
+  public PageServer() throws IOException {
     byte[] page;
-    try (InputStream in = PageServer.class.getResourceAsStream("/bench-page.html")) {
+    try (InputStream in = PageServer.class.getResourceAsStream("/media-page.html")) {
       if (in == null) {
-        throw new IOException("bench-page.html missing");
+        throw new IOException("media-page.html missing");
       }
       page = in.readAllBytes();
     }
@@ -31,7 +34,7 @@ final class PageServer implements AutoCloseable {
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/peer.html";
   }
 

@@ -1,4 +1,4 @@
-package dev.duet.media.engine;
+package dev.duet.media.engine.testing;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,18 +9,18 @@ import java.util.concurrent.TimeUnit;
 import org.kurento.client.WebRtcEndpoint;
 
 /** Records an endpoint's ICE and flow events as kurento-client delivers them. */
-final class EndpointEvents {
+public final class EndpointEvents {
   private final ConcurrentLinkedQueue<Map<String, Object>> candidates =
       new ConcurrentLinkedQueue<>();
   private final CompletableFuture<Void> gatheringDone = new CompletableFuture<>();
-  final CompletableFuture<Void> connected = new CompletableFuture<>();
-  final CompletableFuture<Void> videoFlowingIn = new CompletableFuture<>();
-  final CompletableFuture<Void> videoFlowingOut = new CompletableFuture<>();
-  final CompletableFuture<Void> videoStoppedFlowingOut = new CompletableFuture<>();
-  final CompletableFuture<org.kurento.client.IceCandidatePair> selectedPair =
+  public final CompletableFuture<Void> connected = new CompletableFuture<>();
+  public final CompletableFuture<Void> videoFlowingIn = new CompletableFuture<>();
+  public final CompletableFuture<Void> videoFlowingOut = new CompletableFuture<>();
+  public final CompletableFuture<Void> videoStoppedFlowingOut = new CompletableFuture<>();
+  public final CompletableFuture<org.kurento.client.IceCandidatePair> selectedPair =
       new CompletableFuture<>();
 
-  EndpointEvents(WebRtcEndpoint endpoint) {
+  public EndpointEvents(WebRtcEndpoint endpoint) {
     endpoint.addIceCandidateFoundListener(
         e ->
             candidates.add(
@@ -58,7 +58,7 @@ final class EndpointEvents {
   }
 
   /** Every candidate found, once IceGatheringDone arrived (events are unordered: wait for it). */
-  List<Map<String, Object>> awaitCandidates() throws Exception {
+  public List<Map<String, Object>> awaitCandidates() throws Exception {
     gatheringDone.get(20, TimeUnit.SECONDS);
     return new ArrayList<>(candidates);
   }
