@@ -196,6 +196,48 @@ class BrowserMediaIT {
   }
 
   @Test
+  void releasingAPipelineMidRecordingLeavesEveryFileFinished() throws Exception {
+    // What a media server that goes away does: release pipelines while their recorders record.
+    // Each browser feeds its own pipeline with three recorders; every file must survive the
+    // pipeline's own shutdown (its state change must not reopen a finished file).
+    java.util.List<Path> files = new java.util.ArrayList<>();
+    int round = 0;
+    for (BrowserPeer peer : java.util.List.of(alice, bob)) {
+      MediaPipeline p = kurento.createMediaPipeline();
+      WebRtcEndpoint ep = new WebRtcEndpoint.Builder(p).build();
+      EndpointEvents events = new EndpointEvents(ep);
+      peer.negotiate(ep, events);
+      events.videoFlowingIn.get(20, TimeUnit.SECONDS);
+      java.util.List<CompletableFuture<Void>> started = new java.util.ArrayList<>();
+      // kurento-client holds its proxies weakly: keep them, or their events are dropped.
+      java.util.List<RecorderEndpoint> recorders = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Path f = recordings.resolve("released/round-" + round + "-" + i + ".webm");
+        RecorderEndpoint rec = new RecorderEndpoint.Builder(p, f.toUri().toString()).build();
+        CompletableFuture<Void> recording = new CompletableFuture<>();
+        rec.addRecordingListener(e -> recording.complete(null));
+        ep.connect(rec);
+        rec.record();
+        recorders.add(rec);
+        started.add(recording);
+        files.add(f);
+      }
+      CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+      Thread.sleep(1000); // a second of media in every file before the release cuts it
+      p.release();
+      assertThat(recorders).hasSize(3);
+      round++;
+    }
+    for (Path f : files) {
+      assertThat(Files.size(f)).as("%s kept its media", f).isGreaterThan(1000);
+      WebmProbe probe = WebmProbe.of(f);
+      assertThat(probe.codecs()).as(f.toString()).containsExactlyInAnyOrder("vp8", "opus");
+      assertThat(probe.duration()).as(f + " duration").isPresent();
+      assertThat(probe.decodeExit()).as(f + ": " + probe.decodeErrors()).isZero();
+    }
+  }
+
+  @Test
   void relaysH264BothWaysWhenBothBrowsersOfferOnlyH264() throws Exception {
     assertThat(alice.canSend("H264")).as("this Chromium sends H.264").isTrue();
     WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();

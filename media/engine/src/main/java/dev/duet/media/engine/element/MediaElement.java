@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.freedesktop.gstreamer.Element;
 import org.freedesktop.gstreamer.Pad;
-import org.freedesktop.gstreamer.State;
 
 /**
  * Kurento's MediaElement: something that can be a source of media ({@link #tap}) for other elements
@@ -377,8 +376,7 @@ public abstract class MediaElement extends MediaObject {
               owned.clear();
             }
             for (Element e : elements) {
-              e.setState(State.NULL);
-              pipeline.gst().remove(e);
+              pipeline.retire(e);
             }
             for (Element e : elements) {
               e.dispose();

@@ -351,6 +351,21 @@ public final class MediaPipelineObject extends MediaObject {
     gst.dispose();
   }
 
+  /**
+   * Takes {@code e} out of the running pipeline for good: its state is locked before it goes to
+   * NULL, so no later state change of the pipeline (its own release, say) brings it back up. A
+   * finished recording's filesink brought back to PAUSED would reopen its file and truncate it.
+   */
+  void retire(Element e) {
+    e.setLockedState(true);
+    e.setState(State.NULL);
+    try {
+      gst.remove(e);
+    } catch (RuntimeException gone) {
+      LOG.debug("{} already gone with the pipeline", e.getName(), gone);
+    }
+  }
+
   void removeChild(MediaElement child) {
     children.remove(child);
   }

@@ -33,7 +33,6 @@ import org.freedesktop.gstreamer.Element;
 import org.freedesktop.gstreamer.ElementFactory;
 import org.freedesktop.gstreamer.GhostPad;
 import org.freedesktop.gstreamer.Pad;
-import org.freedesktop.gstreamer.State;
 import org.freedesktop.gstreamer.Structure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -346,12 +345,7 @@ public final class RecorderEndpointObject extends MediaElement {
     Probes.add(sink.getStaticPad("sink"), Probes.EVENT_DOWNSTREAM, onEos);
     pipeline.gst().add(r.bin);
     if (!r.bin.syncStateWithParent()) { // e.g. the file cannot be opened
-      r.bin.setState(State.NULL);
-      pipeline.gst().remove(r.bin);
-      for (Pointer internal : r.internalPads.values()) {
-        Natives.GstLib.INSTANCE.gst_object_unref(internal);
-      }
-      r.bin.dispose();
+      dispose(r);
       throw new EngineException(KmsError.URI_PATH_FILE_NOT_FOUND, "Cannot record to " + file);
     }
     return r;
@@ -514,38 +508,45 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     CompletableFuture<Void> allDetached =
         CompletableFuture.allOf(detached.toArray(CompletableFuture[]::new));
-    // The caller learns within STOP_TIMEOUT_SECONDS either way.
-    allDetached
-        .thenCompose(x -> r.eos)
-        .orTimeout(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+    // The EOS events were sent on the finaliser's threads and went through the muxer into the
+    // filesink on them, so once they are all back the file has its final bytes. The bin goes only
+    // then, once no input is linked to it (a linked bin set to NULL would answer FLUSHING to the
+    // queue feeding it); NULL closes the file. If an input never detaches, the bin stays.
+    CompletableFuture<Boolean> closed =
+        allDetached
+            .thenCompose(
+                x ->
+                    r.eos
+                        .thenApply(eos -> true)
+                        .completeOnTimeout(false, STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+            .thenApplyAsync(
+                eos -> {
+                  dispose(r);
+                  return eos;
+                },
+                FINALISER);
+    // The caller learns within STOP_TIMEOUT_SECONDS (+1) either way.
+    closed
+        .orTimeout(STOP_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS)
         .whenCompleteAsync(
-            (ok, failure) -> {
-              if (failure != null) {
+            (eos, failure) -> {
+              if (failure != null || !eos) {
                 LOG.warn("recording {} did not finish in time", file);
               }
               raiseState("STOP", "Stopped");
               done.complete(null);
             },
             FINALISER);
-    // The bin goes only once no input is linked to it: a linked bin set to NULL would answer
-    // FLUSHING to the queue feeding it. If an input never detaches, the bin stays (logged above).
-    allDetached
-        .thenCompose(x -> r.eos.completeOnTimeout(null, STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS))
-        .thenRunAsync(
-            () -> {
-              r.bin.setState(State.NULL);
-              try {
-                pipeline.gst().remove(r.bin);
-              } catch (RuntimeException e) {
-                LOG.debug("recording bin already gone with its pipeline", e);
-              }
-              for (Pointer internal : r.internalPads.values()) {
-                Natives.GstLib.INSTANCE.gst_object_unref(internal);
-              }
-              r.bin.dispose();
-            },
-            FINALISER);
     return done;
+  }
+
+  /** Takes a recording's bin out of the pipeline for good (closing its file) and frees it. */
+  private void dispose(Recording r) {
+    pipeline.retire(r.bin);
+    for (Pointer internal : r.internalPads.values()) {
+      Natives.GstLib.INSTANCE.gst_object_unref(internal);
+    }
+    r.bin.dispose();
   }
 
   private static void await(CompletableFuture<Void> f) {
