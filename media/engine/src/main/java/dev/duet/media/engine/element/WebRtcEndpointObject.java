@@ -539,7 +539,12 @@ public final class WebRtcEndpointObject extends MediaElement {
     if (codec == Codec.H264) {
       pay.set("config-interval", -1);
     }
-    Element filter = ElementFactory.make("capsfilter", null);
+    // The caps webrtcbin sees on this pad are exactly the negotiated ones, whatever the payloader
+    // adds (H.264: the sender's profile-level-id). webrtcbin pairs this pad's transceiver with
+    // the remote offer's m-line by the caps it has received; a profile from media that flowed
+    // before the offer was applied made it answer recvonly (1 H.264 call in ~8 sent no video).
+    Element filter = ElementFactory.make("capssetter", null);
+    filter.set("replace", true);
     filter.setCaps(Caps.fromString(caps));
     own(queue);
     own(pay);
@@ -634,7 +639,9 @@ public final class WebRtcEndpointObject extends MediaElement {
     }
     MediaKind kind = codec.get().kind;
     Element depay = ElementFactory.make(codec.get().depayloader, null);
-    if (codec.get() == Codec.VP8) {
+    // After a lost packet: ask the browser for a keyframe and pass nothing undecodable until it
+    // comes (both depayloaders have these properties since GStreamer 1.20).
+    if (kind == MediaKind.VIDEO) {
       depay.set("request-keyframe", true);
       depay.set("wait-for-keyframe", true);
     }
