@@ -24,7 +24,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,7 @@ public final class KurentoService implements EventSink, AutoCloseable {
   private final Map<String, MediaObject> objects = new ConcurrentHashMap<>();
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper;
+  private final ThreadPoolExecutor requests;
   private final Duration grace;
 
   private record Subscription(String id, String objectId, String type, String sessionId) {}
@@ -63,6 +66,20 @@ public final class KurentoService implements EventSink, AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    // Requests run here, one lane per pipeline and connection (see Lanes); no idle thread kept.
+    this.requests =
+        new ThreadPoolExecutor(
+            32,
+            32,
+            5,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "duet-engine-rpc");
+              t.setDaemon(true);
+              return t;
+            });
+    requests.allowCoreThreadTimeOut(true);
     long period = Math.max(100, Math.min(grace.toMillis() / 2, 10_000));
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
@@ -85,14 +102,36 @@ public final class KurentoService implements EventSink, AutoCloseable {
     c.session().ifPresent(s -> s.detach(c, System.nanoTime()));
   }
 
-  /** Handles one text frame; returns the reply to send (none for notifications). */
-  public Optional<JsonObject> handle(Connection c, String text) {
+  /** A new set of request lanes for one connection. */
+  Lanes newLanes() {
+    return new Lanes(requests);
+  }
+
+  /**
+   * Takes one text frame of {@code c}: the request runs on its pipeline's lane of {@code lanes}
+   * (after that pipeline's earlier requests, beside other pipelines' ones) and its reply, if it has
+   * one, is sent when it has run. A frame that is not a request is answered at once.
+   */
+  void submit(Connection c, Lanes lanes, String text) {
     RpcRequest request;
     try {
       request = RpcRequest.parse(text);
     } catch (EngineException e) {
-      return Optional.of(RpcReply.error(RpcRequest.idOf(text), e.error(), e.getMessage()));
+      c.send(RpcReply.error(RpcRequest.idOf(text), e.error(), e.getMessage()));
+      return;
     }
+    if (!lanes.submit(
+        request.pipelineId().orElse(""), () -> handle(c, request).ifPresent(c::send))) {
+      c.send(
+          RpcReply.error(
+              request.id(),
+              KmsError.NOT_ENOUGH_RESOURCES,
+              "Too many requests in flight on this connection (" + Lanes.MAX_PENDING + ")"));
+    }
+  }
+
+  /** Runs one request; returns the reply to send (none for notifications). */
+  Optional<JsonObject> handle(Connection c, RpcRequest request) {
     try {
       JsonObject result = dispatch(c, request);
       return request.id().map(id -> RpcReply.result(request.id(), result));
@@ -425,6 +464,7 @@ public final class KurentoService implements EventSink, AutoCloseable {
   @Override
   public void close() {
     sweeper.shutdownNow();
+    requests.shutdown(); // requests already running finish; later ones are dropped
     for (MediaObject o : List.copyOf(objects.values())) {
       if (o instanceof MediaPipelineObject && objects.containsKey(o.id())) {
         try {

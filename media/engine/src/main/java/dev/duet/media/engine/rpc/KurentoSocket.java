@@ -5,18 +5,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket adapter: one per connection, framing only. Text frames are handled one at a time,
- * in arrival order, on the Jetty thread that read them (auto-demand reads the next frame only after
- * this one returns), so a client's requests run in the order it sent them.
+ * The WebSocket adapter: one per connection, framing only. Each text frame is handed, in arrival
+ * order, to the request lane of the pipeline it works on: a pipeline's requests run in the order
+ * the client sent them, different pipelines' requests run side by side, so one call's slow request
+ * (a {@code stopAndWait}) does not hold up another call's.
  */
 public final class KurentoSocket implements Session.Listener.AutoDemanding {
   private static final Logger LOG = LoggerFactory.getLogger(KurentoSocket.class);
 
   private final KurentoService service;
+  private final Lanes lanes;
   private volatile Connection connection;
 
   public KurentoSocket(KurentoService service) {
     this.service = service;
+    this.lanes = service.newLanes();
   }
 
   @Override
@@ -27,7 +30,7 @@ public final class KurentoSocket implements Session.Listener.AutoDemanding {
   @Override
   public void onWebSocketText(String message) {
     Connection c = connection;
-    service.handle(c, message).ifPresent(c::send);
+    service.submit(c, lanes, message);
   }
 
   @Override

@@ -80,6 +80,30 @@ public record RpcRequest(Optional<JsonElement> id, String method, JsonObject par
     return Optional.empty();
   }
 
+  /**
+   * The pipeline this request works on: the {@code <pipelineId>} of its {@code object} (invoke,
+   * release, subscribe, unsubscribe) or of its {@code constructorParams.mediaPipeline} (create of
+   * an element). Empty for session-level requests (ping, connect, create of a pipeline) and for
+   * unreadable parameters, which their handler answers with an error.
+   */
+  public Optional<String> pipelineId() {
+    JsonElement ref =
+        switch (method) {
+          case "invoke", "release", "subscribe", "unsubscribe" -> params.get("object");
+          case "create" ->
+              params.get("constructorParams") instanceof JsonObject cp
+                  ? cp.get("mediaPipeline")
+                  : null;
+          default -> null;
+        };
+    if (!(ref instanceof JsonPrimitive p) || !p.isString()) {
+      return Optional.empty();
+    }
+    String id = p.getAsString();
+    int slash = id.indexOf('/');
+    return Optional.of(slash < 0 ? id : id.substring(0, slash));
+  }
+
   /** The string parameter {@code name}, or empty. */
   public Optional<String> string(String name) {
     JsonElement e = params.get(name);

@@ -54,4 +54,27 @@ class RpcFramesTest {
         .isEqualTo(
             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}");
   }
+
+  @Test
+  void routesRequestsByThePipelineTheyWorkOn() {
+    assertThat(request("invoke", "{\"object\":\"P1\",\"operation\":\"getName\"}").pipelineId())
+        .contains("P1");
+    assertThat(request("release", "{\"object\":\"P1/E7\"}").pipelineId()).contains("P1");
+    assertThat(request("subscribe", "{\"object\":\"P2/E1\",\"type\":\"Recording\"}").pipelineId())
+        .contains("P2");
+    assertThat(
+            request(
+                    "create",
+                    "{\"type\":\"WebRtcEndpoint\",\"constructorParams\":{\"mediaPipeline\":\"P3\"}}")
+                .pipelineId())
+        .contains("P3");
+    assertThat(request("create", "{\"type\":\"MediaPipeline\"}").pipelineId()).isEmpty();
+    assertThat(request("ping", "{}").pipelineId()).isEmpty();
+    assertThat(request("invoke", "{\"object\":{\"bad\":1}}").pipelineId()).isEmpty();
+  }
+
+  private static RpcRequest request(String method, String params) {
+    return RpcRequest.parse(
+        "{\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + ",\"jsonrpc\":\"2.0\"}");
+  }
 }
