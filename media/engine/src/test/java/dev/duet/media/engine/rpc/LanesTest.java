@@ -43,7 +43,9 @@ class LanesTest {
 
     assertThat(otherDone.await(5, TimeUnit.SECONDS)).as("B ran while A was blocked").isTrue();
     assertThat(ran).containsExactly("B1");
-    assertThat(lanes.pending()).isEqualTo(2);
+    assertThat(lanes.pending())
+        .as("A1 running, A2 queued (B1 may still be finishing)")
+        .isBetween(2, 3);
     release.countDown();
     awaitIdle(lanes);
     assertThat(ran).containsExactly("B1", "A1", "A2");
