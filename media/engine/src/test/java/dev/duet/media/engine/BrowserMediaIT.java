@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -235,6 +236,49 @@ class BrowserMediaIT {
       assertThat(probe.duration()).as(f + " duration").isPresent();
       assertThat(probe.decodeExit()).as(f + ": " + probe.decodeErrors()).isZero();
     }
+  }
+
+  @Test
+  void aRecordingThatCannotWriteFailsAloneWhileTheCallGoesOn() throws Exception {
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
+    EndpointEvents aEvents = new EndpointEvents(a);
+    EndpointEvents bEvents = new EndpointEvents(b);
+    a.connect(b);
+    b.connect(a);
+    // A disk that is full: every write to /dev/full fails with ENOSPC.
+    Path file = recordings.resolve("full/alice.webm");
+    Files.createDirectories(file.getParent());
+    Files.createSymbolicLink(file, Path.of("/dev/full"));
+    RecorderEndpoint rec = new RecorderEndpoint.Builder(pipeline, file.toUri().toString()).build();
+    CompletableFuture<String> recorderError = new CompletableFuture<>();
+    CompletableFuture<String> pipelineError = new CompletableFuture<>();
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
+    AtomicInteger errors = new AtomicInteger();
+    rec.addErrorListener(
+        e -> {
+          errors.incrementAndGet();
+          recorderError.complete(e.getDescription());
+        });
+    rec.addStoppedListener(e -> stopped.complete(null));
+    pipeline.addErrorListener(e -> pipelineError.complete(e.getDescription()));
+    a.connect(rec);
+    alice.negotiate(a, aEvents);
+    bob.negotiate(b, bEvents);
+    rec.record();
+
+    // The error is the recorder's (once filesink's 64 KB buffer is first written), not the
+    // call's, and the failed recording stops itself.
+    assertThat(recorderError.get(30, TimeUnit.SECONDS)).contains("No space left");
+    stopped.get(10, TimeUnit.SECONDS);
+    assertThat(rec.getState().toString()).isEqualTo("STOP");
+    long atError = bob.framesDecoded();
+    awaitAtLeast(
+        "bob decodes alice after her recording failed", bob::framesDecoded, atError + 60, 20);
+    awaitAtLeast("alice decodes bob", alice::framesDecoded, 60, 20);
+    assertThat(pipelineError).as("pipeline error").isNotDone();
+    assertThat(errors.get()).as("one Error for the failed recording").isEqualTo(1);
+    rec.stopAndWait(); // nothing left to stop: returns at once
   }
 
   @Test

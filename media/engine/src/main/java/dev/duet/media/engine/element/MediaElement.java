@@ -15,13 +15,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.freedesktop.gstreamer.Element;
+import org.freedesktop.gstreamer.GstObject;
 import org.freedesktop.gstreamer.Pad;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Kurento's MediaElement: something that can be a source of media ({@link #tap}) for other elements
  * and a sink ({@link #input}) of one source per media kind.
  */
 public abstract class MediaElement extends MediaObject {
+  private static final Logger LOG = LoggerFactory.getLogger(MediaElement.class);
+
   /**
    * Where a source's media fans out: a tee carrying depayloaded frames of {@code codec}.
    *
@@ -91,6 +96,35 @@ public abstract class MediaElement extends MediaObject {
     synchronized (owned) {
       owned.add(e);
     }
+  }
+
+  /**
+   * Whether GStreamer object {@code o} belongs to this element (an element it built, or anything
+   * inside one), so that an error it posts is raised on this element. Any thread.
+   */
+  boolean owns(GstObject o) {
+    synchronized (owned) {
+      for (GstObject a = o; a != null; a = a.getParent()) {
+        for (Element e : owned) {
+          if (sameObject(a, e)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** An error posted by a GStreamer object this element {@link #owns}: raised as its Error. */
+  void onError(GstObject source, int code, String message) {
+    LOG.warn("{}: error from {}: {}", id(), source.getName(), message);
+    raiseError(message, code, "UNEXPECTED_ELEMENT_ERROR");
+  }
+
+  /** Whether two wrappers wrap the same native object. */
+  static boolean sameObject(GstObject a, GstObject b) {
+    return org.freedesktop.gstreamer.glib.Natives.getRawPointer(a)
+        .equals(org.freedesktop.gstreamer.glib.Natives.getRawPointer(b));
   }
 
   /** Asks whoever sends this element's media of {@code kind} for a keyframe (throttled). */

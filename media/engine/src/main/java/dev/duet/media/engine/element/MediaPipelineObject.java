@@ -72,8 +72,16 @@ public final class MediaPipelineObject extends MediaObject {
     this.gst = new Pipeline("pipeline-" + shortId);
     this.onError =
         (source, code, message) -> {
-          LOG.warn("pipeline {}: error from {}: {}", shortId, source.getName(), message);
-          raiseError(message, code, "UNEXPECTED_PIPELINE_ERROR");
+          // An error of an element's own GStreamer parts (a recording's filesink that cannot
+          // write) is that element's Error, as on KMS; anything else is the pipeline's.
+          Optional<MediaElement> owner =
+              children.stream().filter(child -> child.owns(source)).findFirst();
+          if (owner.isPresent()) {
+            owner.get().onError(source, code, message);
+          } else {
+            LOG.warn("pipeline {}: error from {}: {}", shortId, source.getName(), message);
+            raiseError(message, code, "UNEXPECTED_PIPELINE_ERROR");
+          }
         };
     gst.getBus().connect(onError);
     gst.play();

@@ -32,6 +32,7 @@ import org.freedesktop.gstreamer.Caps;
 import org.freedesktop.gstreamer.Element;
 import org.freedesktop.gstreamer.ElementFactory;
 import org.freedesktop.gstreamer.GhostPad;
+import org.freedesktop.gstreamer.GstObject;
 import org.freedesktop.gstreamer.Pad;
 import org.freedesktop.gstreamer.Structure;
 import org.slf4j.Logger;
@@ -85,6 +86,16 @@ public final class RecorderEndpointObject extends MediaElement {
   private final List<MediaKind> kinds;
   private final Map<MediaKind, Branch> branches = new EnumMap<>(MediaKind.class);
   private final Set<Object> inFlight = ConcurrentHashMap.newKeySet(); // callbacks native code holds
+  // The latest recordings by bin name, so an error GStreamer reports after a bin has left the
+  // pipeline (bus messages arrive late) still finds its recording. Guarded by lock.
+  private final Map<String, Recording> recent =
+      new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Recording> eldest) {
+          return size() > 4;
+        }
+      };
+  private int recordings; // guarded by lock
 
   private final Object lock = new Object();
   private String state = "STOP"; // lock
@@ -107,6 +118,7 @@ public final class RecorderEndpointObject extends MediaElement {
     Element capsSetter;
     // guarded by the recorder's lock:
     boolean started;
+    boolean failed;
     long base;
     final Map<MediaKind, Long> pauseProbes = new EnumMap<>(MediaKind.class);
 
@@ -213,6 +225,60 @@ public final class RecorderEndpointObject extends MediaElement {
     // a recorder is never a source
   }
 
+  /** Also what is inside its recording bins: a file that cannot be written is its error. */
+  @Override
+  boolean owns(GstObject o) {
+    return recordingBinName(o).isPresent() || super.owns(o);
+  }
+
+  private String binPrefix() {
+    return "recording-" + id() + "-";
+  }
+
+  /** The name of the recording bin of this recorder that {@code o} is in, if any. */
+  private Optional<String> recordingBinName(GstObject o) {
+    for (GstObject a = o; a != null; a = a.getParent()) {
+      String name = a.getName();
+      if (name != null && name.startsWith(binPrefix())) {
+        return Optional.of(name);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A recording that fails (its file cannot be written: disk full, I/O error) raises one Error and,
+   * if it is the current one, is stopped: the inputs go back to their fakesinks, so the call's
+   * media is untouched and nothing more is written to the broken file.
+   */
+  @Override
+  void onError(GstObject source, int code, String message) {
+    Optional<String> bin = recordingBinName(source);
+    if (bin.isEmpty()) {
+      super.onError(source, code, message);
+      return;
+    }
+    boolean stopIt;
+    synchronized (lock) {
+      Recording failed = recent.get(bin.get());
+      if (failed != null) {
+        if (failed.failed) {
+          LOG.debug("{}: again from {}: {}", id(), source.getName(), message);
+          return; // reported once
+        }
+        failed.failed = true;
+      }
+      stopIt = failed != null && current == failed;
+    }
+    super.onError(source, code, message);
+    if (stopIt) {
+      FINALISER.execute(
+          () -> {
+            CompletableFuture<Void> unused = stop(); // "Stopped" follows
+          });
+    }
+  }
+
   @Override
   protected Optional<JsonElement> invokeElement(String operation, Params params) {
     return Optional.ofNullable(
@@ -300,7 +366,14 @@ public final class RecorderEndpointObject extends MediaElement {
 
   /** Graph thread: builds the recording bin and adds it to the pipeline, still unlinked. */
   private Recording startRecording(List<MediaKind> recorded) {
-    Recording r = new Recording(new Bin("recording-" + System.identityHashCode(this)));
+    String name;
+    synchronized (lock) {
+      name = binPrefix() + ++recordings;
+    }
+    Recording r = new Recording(new Bin(name));
+    synchronized (lock) {
+      recent.put(name, r);
+    }
     Element mux = ElementFactory.make("webmmux", null);
     mux.set("writing-app", "Duet media engine");
     Element sink = ElementFactory.make("filesink", null);
