@@ -1,5 +1,6 @@
 // The Duet call page. Everything protocol-related lives in duet.js; this file is the UI.
 import { DuetClient, DuetError, TRANSPORTS, TRANSPORT_NAMES, describeEndReason } from './duet.js';
+import { setAvatar, showLoginError, toast, tokenSubject, wireSignIn } from './ui-common.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -32,45 +33,9 @@ const ui = {
 // Sign in
 // ---------------------------------------------------------------------------------------------
 
-function showLoginError(text) {
-  $('login-error').textContent = text;
-  $('login-error').hidden = !text;
-}
-
-$('login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const name = $('login-name').value.trim();
-  showLoginError('');
-  $('login-submit').disabled = true;
-  try {
-    const res = await fetch('/api/dev/token', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user: name }),
-    });
-    if (res.status === 404) {
-      showLoginError('This server is not in demo mode. Sign in with a token from your app instead.');
-      document.querySelector('.token-login').open = true;
-      return;
-    }
-    const body = await res.json();
-    if (!res.ok) throw new Error((body.error && body.error.message) || res.statusText);
-    await start(body.token);
-  } catch (err) {
-    showLoginError(`Could not sign in: ${err.message}`);
-  } finally {
-    $('login-submit').disabled = false;
-  }
-});
-
-$('token-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  showLoginError('');
-  try {
-    await start($('login-token').value.trim());
-  } catch (err) {
-    showLoginError(`Could not sign in: ${err.message}`);
-  }
+wireSignIn({
+  notDemo: 'This server is not in demo mode. Sign in with a token from your app instead.',
+  start,
 });
 
 $('logout').addEventListener('click', () => {
@@ -79,15 +44,6 @@ $('logout').addEventListener('click', () => {
   if (ui.client) ui.client.close();
   location.reload();
 });
-
-function tokenUser(token) {
-  try {
-    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-    return payload.sub || null;
-  } catch {
-    return null;
-  }
-}
 
 async function start(token) {
   const client = new DuetClient({
@@ -110,7 +66,7 @@ async function start(token) {
     throw new Error(`cannot reach the server (${err.message})`);
   }
   localStorage.setItem(TOKEN_KEY, token);
-  ui.me = client.user || tokenUser(token);
+  ui.me = client.user || tokenSubject(token);
   document.body.dataset.screen = 'app';
   $('app').hidden = false;
   $('me-name').textContent = ui.me;
@@ -357,13 +313,6 @@ function contactRow(name) {
   li.append(pres, who, badge, call);
   li.addEventListener('click', () => select(name, true));
   return { li, status, badge, call };
-}
-
-function setAvatar(el, name) {
-  el.textContent = (name || '?').slice(0, 1);
-  let h = 0;
-  for (const ch of name || '') h = (h * 31 + ch.charCodeAt(0)) % 360;
-  el.style.setProperty('--h', String(h));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -880,14 +829,6 @@ for (const b of document.querySelectorAll('.tabbar button')) {
   b.addEventListener('click', () => setView(b.dataset.view));
 }
 
-function toast(text) {
-  const el = document.createElement('div');
-  el.className = 'toast';
-  el.textContent = text;
-  $('toasts').append(el);
-  setTimeout(() => el.remove(), 6000);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Test and support hook: a plain snapshot of what the page knows.
 // ---------------------------------------------------------------------------------------------
@@ -934,6 +875,6 @@ window.duetDebug = {
 
 const saved = localStorage.getItem(TOKEN_KEY);
 if (saved) {
-  $('login-name').value = tokenUser(saved) || '';
+  $('login-name').value = tokenSubject(saved) || '';
   start(saved).catch((err) => showLoginError(`Please sign in again: ${err.message}`));
 }

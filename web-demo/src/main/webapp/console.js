@@ -2,6 +2,8 @@
 // flag, hold, delete (each confirmed), and read the audit trail. Plain ES module, no build step.
 // The REST API is described in docs/moderation.md.
 
+import { setAvatar, showLoginError, toast, tokenSubject, wireSignIn } from './ui-common.js';
+
 const TOKEN_KEY = 'duet.console.token';
 const PAGE = 20;
 const DRIFT = 0.25; // seconds two players may drift apart before the follower is re-aligned
@@ -60,20 +62,6 @@ async function mediaUrl(recording) {
 // Sign in
 // ---------------------------------------------------------------------------------------------
 
-function showLoginError(text) {
-  $('login-error').textContent = text;
-  $('login-error').hidden = !text;
-}
-
-function subjectOf(token) {
-  try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(atob(payload)).sub || '?';
-  } catch {
-    return '?';
-  }
-}
-
 async function start(token) {
   state.token = token;
   try {
@@ -86,7 +74,7 @@ async function start(token) {
     throw err;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
-  state.user = subjectOf(token);
+  state.user = tokenSubject(token) || '?';
   $('me-name').textContent = state.user;
   setAvatar($('me-avatar'), state.user);
   document.body.dataset.screen = 'console';
@@ -95,39 +83,10 @@ async function start(token) {
   await search(0);
 }
 
-$('login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  showLoginError('');
-  $('login-submit').disabled = true;
-  try {
-    const res = await fetch('/api/dev/token', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user: $('login-name').value.trim(), roles: ['moderator'] }),
-    });
-    if (res.status === 404) {
-      showLoginError('This server is not in demo mode. Sign in with a moderator token instead.');
-      document.querySelector('.token-login').open = true;
-      return;
-    }
-    const body = await res.json();
-    if (!res.ok) throw new Error((body.error && body.error.message) || res.statusText);
-    await start(body.token);
-  } catch (err) {
-    showLoginError(`Could not sign in: ${err.message}`);
-  } finally {
-    $('login-submit').disabled = false;
-  }
-});
-
-$('token-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  showLoginError('');
-  try {
-    await start($('login-token').value.trim());
-  } catch (err) {
-    showLoginError(`Could not sign in: ${err.message}`);
-  }
+wireSignIn({
+  roles: ['moderator'],
+  notDemo: 'This server is not in demo mode. Sign in with a moderator token instead.',
+  start,
 });
 
 $('logout').addEventListener('click', () => {
@@ -525,13 +484,6 @@ function trailItem(at, what, detail) {
   return li;
 }
 
-function setAvatar(el, name) {
-  el.textContent = (name || '?').slice(0, 1);
-  let h = 0;
-  for (const ch of name || '') h = (h * 31 + ch.charCodeAt(0)) % 360;
-  el.style.setProperty('--h', String(h));
-}
-
 function dateTime(ms) {
   return new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
@@ -547,14 +499,6 @@ function clockTime(s) {
 
 function finite(x) {
   return Number.isFinite(x) ? x : 0;
-}
-
-function toast(text) {
-  const t = document.createElement('div');
-  t.className = 'toast';
-  t.textContent = text;
-  $('toasts').append(t);
-  setTimeout(() => t.remove(), 5000);
 }
 
 function fail(err) {
