@@ -154,7 +154,9 @@ public final class Switchboard implements AutoCloseable {
     this.store = Executors.newSingleThreadExecutor(r -> daemon(r, "duet-store"));
     mediaPool.allowCoreThreadTimeOut(true); // no idle media threads on a server without relay
     long tick = Math.max(50, Math.min(1000, config.ringTimeout().toMillis() / 10));
-    loop.scheduleWithFixedDelay(() -> apply(calls.tick()), tick, tick, TimeUnit.MILLISECONDS);
+    var unused =
+        Periodic.every(
+            loop, tick, tick, TimeUnit.MILLISECONDS, "call timers", () -> apply(calls.tick()));
   }
 
   private static Thread daemon(Runnable r, String name) {

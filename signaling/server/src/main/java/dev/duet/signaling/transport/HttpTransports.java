@@ -9,6 +9,7 @@ import dev.duet.protocol.ErrorCode;
 import dev.duet.protocol.ServerMessage;
 import dev.duet.signaling.Config;
 import dev.duet.signaling.Metrics;
+import dev.duet.signaling.Periodic;
 import dev.duet.signaling.Switchboard;
 import dev.duet.signaling.auth.AuthException;
 import dev.duet.signaling.auth.Principal;
@@ -73,8 +74,11 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     this.switchboard = switchboard;
     this.metrics = metrics;
     long beat = Math.max(100, config.heartbeat().toMillis() / 2);
-    timers.scheduleWithFixedDelay(this::heartbeats, beat, beat, TimeUnit.MILLISECONDS);
-    timers.scheduleWithFixedDelay(this::idlePollers, 250, 250, TimeUnit.MILLISECONDS);
+    var unused =
+        Periodic.every(
+            timers, beat, beat, TimeUnit.MILLISECONDS, "SSE heartbeats", this::heartbeats);
+    unused =
+        Periodic.every(timers, 250, 250, TimeUnit.MILLISECONDS, "idle pollers", this::idlePollers);
   }
 
   @Override

@@ -239,19 +239,25 @@ public abstract class MediaElement extends MediaObject {
           });
 
   static {
-    FLOW_WATCHDOG.scheduleWithFixedDelay(
-        () -> {
-          long now = System.nanoTime();
-          for (MediaElement e : WATCHED) {
-            for (MediaKind k : MediaKind.values()) {
-              e.flowIn.get(k).check(e, "MediaFlowInStateChanged", k, now);
-              e.flowOut.get(k).check(e, "MediaFlowOutStateChanged", k, now);
-            }
-          }
-        },
-        500,
-        500,
-        java.util.concurrent.TimeUnit.MILLISECONDS);
+    // A periodic task that throws is never run again: one failure must not stop flow states.
+    var unused =
+        FLOW_WATCHDOG.scheduleWithFixedDelay(
+            () -> {
+              try {
+                long now = System.nanoTime();
+                for (MediaElement e : WATCHED) {
+                  for (MediaKind k : MediaKind.values()) {
+                    e.flowIn.get(k).check(e, "MediaFlowInStateChanged", k, now);
+                    e.flowOut.get(k).check(e, "MediaFlowOutStateChanged", k, now);
+                  }
+                }
+              } catch (RuntimeException e) {
+                LOG.error("flow state check failed; the next one runs in 500 ms", e);
+              }
+            },
+            500,
+            500,
+            java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private static JsonObject flowState(MediaKind kind, String state) {

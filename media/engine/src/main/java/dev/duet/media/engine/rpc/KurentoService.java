@@ -81,7 +81,18 @@ public final class KurentoService implements EventSink, AutoCloseable {
             });
     requests.allowCoreThreadTimeOut(true);
     long period = Math.max(100, Math.min(grace.toMillis() / 2, 10_000));
-    sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+    var unused =
+        sweeper.scheduleWithFixedDelay(
+            () -> {
+              try {
+                sweep();
+              } catch (RuntimeException e) { // a periodic task that throws is never run again
+                LOG.error("session expiry failed; the next run retries", e);
+              }
+            },
+            period,
+            period,
+            TimeUnit.MILLISECONDS);
   }
 
   /** Number of live media objects (pipelines and elements), for tests and health checks. */
