@@ -70,10 +70,11 @@ class BrowserMediaIT {
 
   @Test
   void relaysBothWaysAndRecordsBothSidesToWebm() throws Exception {
-    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
-    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
-    EndpointEvents aEvents = new EndpointEvents(a);
-    EndpointEvents bEvents = new EndpointEvents(b);
+    BothWays call = connectedBothWays();
+    WebRtcEndpoint a = call.a();
+    WebRtcEndpoint b = call.b();
+    EndpointEvents aEvents = call.aEvents();
+    EndpointEvents bEvents = call.bEvents();
     Path aFile = recordings.resolve("call-1/alice.webm");
     Path bFile = recordings.resolve("call-1/bob.webm");
     RecorderEndpoint aRec =
@@ -82,8 +83,6 @@ class BrowserMediaIT {
         new RecorderEndpoint.Builder(pipeline, bFile.toUri().toString()).build();
     CompletableFuture<Void> aRecording = new CompletableFuture<>();
     aRec.addRecordingListener(e -> aRecording.complete(null));
-    a.connect(b);
-    b.connect(a);
     a.connect(aRec);
     b.connect(bRec);
 
@@ -240,12 +239,11 @@ class BrowserMediaIT {
 
   @Test
   void aRecordingThatCannotWriteFailsAloneWhileTheCallGoesOn() throws Exception {
-    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
-    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
-    EndpointEvents aEvents = new EndpointEvents(a);
-    EndpointEvents bEvents = new EndpointEvents(b);
-    a.connect(b);
-    b.connect(a);
+    BothWays call = connectedBothWays();
+    WebRtcEndpoint a = call.a();
+    WebRtcEndpoint b = call.b();
+    EndpointEvents aEvents = call.aEvents();
+    EndpointEvents bEvents = call.bEvents();
     // A disk that is full: every write to /dev/full fails with ENOSPC.
     Path file = recordings.resolve("full/alice.webm");
     Files.createDirectories(file.getParent());
@@ -284,12 +282,11 @@ class BrowserMediaIT {
   @Test
   void relaysH264BothWaysWhenBothBrowsersOfferOnlyH264() throws Exception {
     assertThat(alice.canSend("H264")).as("this Chromium sends H.264").isTrue();
-    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
-    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
-    EndpointEvents aEvents = new EndpointEvents(a);
-    EndpointEvents bEvents = new EndpointEvents(b);
-    a.connect(b);
-    b.connect(a);
+    BothWays call = connectedBothWays();
+    WebRtcEndpoint a = call.a();
+    WebRtcEndpoint b = call.b();
+    EndpointEvents aEvents = call.aEvents();
+    EndpointEvents bEvents = call.bEvents();
     alice.negotiate(a, aEvents, "H264");
     bob.negotiate(b, bEvents, "H264");
     awaitAtLeast("alice decodes bob's H.264", alice::framesDecoded, 51, 30);
@@ -335,6 +332,19 @@ class BrowserMediaIT {
         .as("frames written after the change (%d at the change)", atChange)
         .isGreaterThan(atChange + 20);
     assertThat(WebmProbe.frameWidths(f)).as("both sizes in one file").contains(640, 320);
+  }
+
+  /** Two endpoints of the test's pipeline, each connected to send to the other. */
+  private record BothWays(
+      WebRtcEndpoint a, WebRtcEndpoint b, EndpointEvents aEvents, EndpointEvents bEvents) {}
+
+  private BothWays connectedBothWays() {
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
+    BothWays call = new BothWays(a, b, new EndpointEvents(a), new EndpointEvents(b));
+    a.connect(b);
+    b.connect(a);
+    return call;
   }
 
   private static void awaitAtLeast(String what, LongSupplier value, long atLeast, int seconds)
