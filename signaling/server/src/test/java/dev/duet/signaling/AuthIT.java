@@ -93,6 +93,66 @@ class AuthIT {
   }
 
   @Test
+  void aConnectTicketOpensOneWebSocketOrEventStreamOnce() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String t = server.token("alice");
+    String ticket = connectTicket(http, t);
+    assertThat(Recorder.upgradeStatus(ws("?ticket=" + ticket), Map.of())).isEqualTo(101);
+    assertThat(Recorder.upgradeStatus(ws("?ticket=" + ticket), Map.of()))
+        .as("a ticket is used up by its first connection")
+        .isEqualTo(401);
+    assertThat(Recorder.upgradeStatus(ws("?ticket=made-up"), Map.of())).isEqualTo(401);
+
+    String sseTicket = connectTicket(http, t);
+    HttpResponse<java.io.InputStream> sse =
+        http.send(
+            HttpRequest.newBuilder(server.http("/sse?ticket=" + sseTicket)).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(sse.statusCode()).isEqualTo(200);
+    sse.body().close();
+    HttpResponse<String> again =
+        http.send(
+            HttpRequest.newBuilder(server.http("/sse?ticket=" + sseTicket)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void connectTicketsAreOnlyIssuedForAnAuthorizationHeader() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String t = server.token("alice");
+    HttpResponse<String> inUrl =
+        http.send(
+            HttpRequest.newBuilder(server.http("/api/connect-ticket?access_token=" + t))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(inUrl.statusCode()).isEqualTo(401);
+    HttpResponse<String> get =
+        http.send(
+            HttpRequest.newBuilder(server.http("/api/connect-ticket"))
+                .header("Authorization", "Bearer " + t)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(get.statusCode()).isEqualTo(405);
+  }
+
+  private static String connectTicket(HttpClient http, String token) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(server.http("/api/connect-ticket"))
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    com.google.gson.JsonObject body =
+        com.google.gson.JsonParser.parseString(r.body()).getAsJsonObject();
+    assertThat(body.get("expiresAt").getAsLong()).isGreaterThan(System.currentTimeMillis());
+    return body.get("ticket").getAsString();
+  }
+
+  @Test
   void restEndpointsNeedAToken() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     for (String path :

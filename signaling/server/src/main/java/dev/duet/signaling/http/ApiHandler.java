@@ -9,6 +9,7 @@ import dev.duet.signaling.Config;
 import dev.duet.signaling.Switchboard;
 import dev.duet.signaling.auth.AuthException;
 import dev.duet.signaling.auth.Principal;
+import dev.duet.signaling.auth.Tickets;
 import dev.duet.signaling.auth.TokenIssuer;
 import dev.duet.signaling.turn.TurnCredentials;
 import dev.duet.store.CallRecord;
@@ -110,6 +111,21 @@ public final class ApiHandler extends Handler.Abstract {
           return methodNotAllowed(resp, cb);
         }
         devToken(req, resp, cb);
+        return true;
+      }
+      case "/api/connect-ticket" -> {
+        if (!HttpMethod.POST.is(method)) {
+          return methodNotAllowed(resp, cb);
+        }
+        if (!auth.originAllowed(req)) {
+          throw new AuthException("origin not allowed");
+        }
+        // Header only: the point is that the token stays out of URLs.
+        Tickets.Issued t = auth.connectTicket(auth.authenticateHeader(req));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ticket", t.ticket());
+        body.put("expiresAt", t.expiresAt().toEpochMilli());
+        Json.write(resp, cb, 201, body);
         return true;
       }
       case "/api/ice-servers" -> {

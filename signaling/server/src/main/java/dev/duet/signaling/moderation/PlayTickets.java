@@ -1,13 +1,9 @@
 package dev.duet.signaling.moderation;
 
-import java.security.SecureRandom;
+import dev.duet.signaling.auth.Tickets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Short-lived tickets that let a {@code <video>} element fetch one recording's media. A video
@@ -23,46 +19,24 @@ public final class PlayTickets {
   /** Tickets kept at most; the oldest go first when a burst of issues reaches it. */
   private static final int MAX_TICKETS = 10_000;
 
-  private record Ticket(String recordingId, String moderator, Instant expiresAt) {}
+  private record Play(String recordingId, String moderator) {}
 
-  private final SecureRandom random = new SecureRandom();
-  private final Map<String, Ticket> tickets = new ConcurrentHashMap<>();
-  private final Clock clock;
+  private final Tickets<Play> tickets;
 
   public PlayTickets(Clock clock) {
-    this.clock = clock;
+    this.tickets = new Tickets<>(clock, TTL, MAX_TICKETS);
   }
 
-  /** An issued ticket and when it stops working. */
-  public record Issued(String ticket, Instant expiresAt) {}
-
   /** A new ticket for {@code moderator} to play {@code recordingId}. */
-  public Issued issue(String moderator, String recordingId) {
-    Instant now = clock.instant();
-    tickets.values().removeIf(t -> !t.expiresAt().isAfter(now));
-    if (tickets.size() >= MAX_TICKETS) {
-      tickets.entrySet().stream()
-          .min(Map.Entry.comparingByValue(java.util.Comparator.comparing(Ticket::expiresAt)))
-          .ifPresent(e -> tickets.remove(e.getKey()));
-    }
-    byte[] bytes = new byte[24];
-    random.nextBytes(bytes);
-    String ticket = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    Instant expiresAt = now.plus(TTL);
-    tickets.put(ticket, new Ticket(recordingId, moderator, expiresAt));
-    return new Issued(ticket, expiresAt);
+  public Tickets.Issued issue(String moderator, String recordingId) {
+    return tickets.issue(new Play(recordingId, moderator));
   }
 
   /** The moderator a live ticket for {@code recordingId} was issued to; empty otherwise. */
   public Optional<String> moderatorFor(String ticket, String recordingId) {
-    Ticket t = tickets.get(ticket);
-    if (t == null) {
-      return Optional.empty();
-    }
-    if (!t.expiresAt().isAfter(clock.instant())) {
-      tickets.remove(ticket, t);
-      return Optional.empty();
-    }
-    return t.recordingId().equals(recordingId) ? Optional.of(t.moderator()) : Optional.empty();
+    return tickets
+        .peek(ticket)
+        .filter(p -> p.recordingId().equals(recordingId))
+        .map(Play::moderator);
   }
 }

@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import dev.duet.protocol.ErrorCode;
 import dev.duet.signaling.auth.AuthException;
 import dev.duet.signaling.auth.Principal;
+import dev.duet.signaling.auth.Tickets;
 import dev.duet.signaling.http.Authenticator;
 import dev.duet.signaling.http.Json;
 import dev.duet.signaling.moderation.ModerationException.Kind;
@@ -178,7 +179,7 @@ public final class RecordingsHandler extends Handler.Abstract {
       case "ticket" -> {
         requireMethod(method, HttpMethod.POST);
         moderation.media(id); // 404 / 410 for a recording that cannot be played
-        PlayTickets.Issued t = tickets.issue(moderator, id);
+        Tickets.Issued t = tickets.issue(moderator, id);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("media", PREFIX + "/" + id + "/media?ticket=" + t.ticket());
         body.put("expiresAt", t.expiresAt().toEpochMilli());

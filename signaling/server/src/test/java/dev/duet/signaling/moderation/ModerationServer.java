@@ -135,7 +135,7 @@ public final class ModerationServer implements AutoCloseable {
             Optional.empty(),
             Optional.empty(),
             Clock.systemUTC());
-    Authenticator auth = new Authenticator(verifier, List.of());
+    Authenticator auth = new Authenticator(verifier, List.of(), Clock.systemUTC());
     Moderation moderation = new Moderation(db.recordings(), db.audit(), files, Clock.systemUTC());
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server, 1, 1);

@@ -2,6 +2,7 @@ package dev.duet.signaling.moderation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.duet.signaling.auth.Tickets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -15,7 +16,7 @@ class PlayTicketsTest {
 
   @Test
   void aTicketPlaysItsRecordingForItsModeratorUntilItExpires() {
-    PlayTickets.Issued t = tickets.issue("sam", "rec-1");
+    Tickets.Issued t = tickets.issue("sam", "rec-1");
     assertThat(t.expiresAt()).isEqualTo(start.plus(PlayTickets.TTL));
     assertThat(tickets.moderatorFor(t.ticket(), "rec-1")).contains("sam");
     assertThat(tickets.moderatorFor(t.ticket(), "rec-1")).as("reusable: seeks").contains("sam");
