@@ -108,6 +108,26 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // `onClose({code, reason, opened})`. `opened` is true when a welcome arrived on it.
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A single-use ticket (30 s) that authenticates one WebSocket or event stream: neither can send an
+ * Authorization header, and the token itself must not go into a URL. Throws an Error with `status`
+ * (0 when the server could not be reached).
+ */
+async function connectTicket(base, token) {
+  let res;
+  try {
+    res = await fetch(new URL('/api/connect-ticket', base), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      cache: 'no-store',
+    });
+  } catch (err) {
+    throw Object.assign(new Error(`cannot reach the server: ${err.message}`), { status: 0 });
+  }
+  if (!res.ok) throw Object.assign(new Error(`connect ticket refused (HTTP ${res.status})`), { status: res.status });
+  return (await res.json()).ticket;
+}
+
 class WebSocketTransport {
   constructor(base, token, hooks) {
     this.name = 'ws';
@@ -119,10 +139,18 @@ class WebSocketTransport {
     this.closed = false;
   }
 
-  open({ resume, lastSeq }) {
+  async open({ resume, lastSeq }) {
+    let ticket;
+    try {
+      ticket = await connectTicket(this.base, this.token);
+    } catch (err) {
+      this._end(err.status === 401 ? CLOSE_CODES.TOKEN_EXPIRED : 1006, err.message);
+      return;
+    }
+    if (this.closed) return;
     const u = new URL('/ws', this.base);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.searchParams.set('access_token', this.token);
+    u.searchParams.set('ticket', ticket);
     if (resume) {
       u.searchParams.set('resume', resume);
       u.searchParams.set('lastSeq', String(lastSeq));
@@ -254,9 +282,17 @@ class SseTransport {
     this.sender = new HttpSender(base, token, (status) => this._fail(status));
   }
 
-  open({ resume, lastSeq }) {
+  async open({ resume, lastSeq }) {
+    let ticket;
+    try {
+      ticket = await connectTicket(this.base, this.token);
+    } catch (err) {
+      this._fail(err.status);
+      return;
+    }
+    if (this.closed) return;
     const u = new URL('/sse', this.base);
-    u.searchParams.set('access_token', this.token);
+    u.searchParams.set('ticket', ticket);
     if (resume) {
       u.searchParams.set('resume', resume);
       u.searchParams.set('lastSeq', String(lastSeq));
@@ -345,7 +381,6 @@ class PollTransport {
     let failures = 0;
     while (!this.closed) {
       const u = new URL('/poll', this.base);
-      u.searchParams.set('access_token', this.token);
       if (first) {
         u.searchParams.set('after', String(resume ? lastSeq : 0));
         u.searchParams.set('wait', '0');
@@ -360,7 +395,11 @@ class PollTransport {
       }
       let body;
       try {
-        const res = await fetch(u, { signal: this.abort.signal, cache: 'no-store' });
+        const res = await fetch(u, {
+          signal: this.abort.signal,
+          cache: 'no-store',
+          headers: { Authorization: `Bearer ${this.token}` },
+        });
         if (!res.ok) {
           this._fail(res.status);
           return;

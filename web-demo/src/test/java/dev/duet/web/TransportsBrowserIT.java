@@ -55,6 +55,11 @@ class TransportsBrowserIT {
     callAndChat("poll");
   }
 
+  @Test
+  void webSocketCarriesACallAndChat() {
+    callAndChat("ws");
+  }
+
   static void callAndChat(String transport) {
     String alice = transport + "-alice";
     String bob = transport + "-bob";
@@ -99,6 +104,29 @@ class TransportsBrowserIT {
       JsonObject s = b.awaitSnapshot("ended", s1 -> s1.get("call").isJsonNull());
       assertThat(atString(s, "lastEnd.reason")).isEqualTo("hangup");
       assertThat(atString(s, "transport")).isEqualTo(transport);
+    }
+    // The pages never put their token in a URL: WebSocket and SSE connect with a ticket, polls
+    // and REST send the header.
+    String metrics = metricsText();
+    if (transport.equals("ws") || transport.equals("sse")) {
+      assertThat(metrics).contains("duet_authentications_total{credential=\"ticket\"}");
+    }
+    assertThat(metrics).contains("duet_authentications_total{credential=\"header\"}");
+    assertThat(metrics).doesNotContain("credential=\"query\"");
+  }
+
+  static String metricsText() {
+    try {
+      return java.net.http.HttpClient.newHttpClient()
+          .send(
+              java.net.http.HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -282,7 +282,7 @@ public final class DuetServer implements AutoCloseable {
     server.addConnector(connector);
     server.setStopTimeout(5000);
 
-    Authenticator auth = new Authenticator(verifier, config.allowedOrigins(), clock);
+    Authenticator auth = new Authenticator(verifier, config.allowedOrigins(), clock, metrics);
     var upgrade = WebSocketEndpoint.create(server, config, switchboard, metrics);
     ApiHandler api = new ApiHandler(config, auth, switchboard, turn, db, devTokens);
     HttpTransports http = new HttpTransports(config, auth, switchboard, metrics);

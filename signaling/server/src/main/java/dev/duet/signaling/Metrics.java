@@ -16,6 +16,7 @@ public final class Metrics {
   private final Map<String, LongAdder> recordingsByStatus = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> connectionsByTransport = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> authByCredential = new ConcurrentHashMap<>();
 
   public void connectionOpened(String transport) {
     openConnections.incrementAndGet();
@@ -25,6 +26,11 @@ public final class Metrics {
   public void connectionClosed(String transport) {
     openConnections.decrementAndGet();
     connectionsByTransport.computeIfAbsent(transport, t -> new LongAdder()).decrement();
+  }
+
+  /** A request authenticated with {@code credential}: header, ticket or query. */
+  public void authenticated(String credential) {
+    authByCredential.computeIfAbsent(credential, c -> new LongAdder()).increment();
   }
 
   public void messageIn() {
@@ -130,6 +136,17 @@ public final class Metrics {
         .append("duet_http_requests_total ")
         .append(httpRequests.sum())
         .append('\n');
+    b.append(
+            "# HELP duet_authentications_total Authenticated requests by credential (header,"
+                + " ticket, or query: a token in the URL).\n")
+        .append("# TYPE duet_authentications_total counter\n");
+    for (Map.Entry<String, LongAdder> e : new TreeMap<>(authByCredential).entrySet()) {
+      b.append("duet_authentications_total{credential=\"")
+          .append(e.getKey())
+          .append("\"} ")
+          .append(e.getValue().sum())
+          .append('\n');
+    }
     b.append("# HELP duet_errors_total Error replies by code.\n")
         .append("# TYPE duet_errors_total counter\n");
     for (Map.Entry<String, LongAdder> e : new TreeMap<>(errors).entrySet()) {

@@ -1,5 +1,6 @@
 package dev.duet.signaling.http;
 
+import dev.duet.signaling.Metrics;
 import dev.duet.signaling.auth.AuthException;
 import dev.duet.signaling.auth.Principal;
 import dev.duet.signaling.auth.Tickets;
@@ -34,11 +35,14 @@ public final class Authenticator {
   private final List<String> allowedOrigins;
   private final Clock clock;
   private final Tickets<Principal> connectTickets;
+  private final Metrics metrics;
 
-  public Authenticator(TokenVerifier verifier, List<String> allowedOrigins, Clock clock) {
+  public Authenticator(
+      TokenVerifier verifier, List<String> allowedOrigins, Clock clock, Metrics metrics) {
     this.verifier = verifier;
     this.allowedOrigins = allowedOrigins;
     this.clock = clock;
+    this.metrics = metrics;
     this.connectTickets = new Tickets<>(clock, CONNECT_TICKET_TTL, 100_000);
   }
 
@@ -46,7 +50,9 @@ public final class Authenticator {
   public Principal authenticate(Request request) {
     Optional<String> bearer = bearer(request);
     if (bearer.isPresent()) {
-      return verifier.verify(bearer.get());
+      Principal p = verifier.verify(bearer.get());
+      metrics.authenticated("header");
+      return p;
     }
     var query = Request.extractQueryParameters(request);
     String ticket = query.getValue("ticket");
@@ -58,13 +64,16 @@ public final class Authenticator {
       if (!p.expiresAt().isAfter(clock.instant())) {
         throw new AuthException("token expired");
       }
+      metrics.authenticated("ticket");
       return p;
     }
     String token = query.getValue("access_token");
     if (token == null) {
       throw new AuthException("missing token");
     }
-    return verifier.verify(token);
+    Principal p = verifier.verify(token);
+    metrics.authenticated("query");
+    return p;
   }
 
   /**
@@ -80,10 +89,13 @@ public final class Authenticator {
    * tokens must not travel in URLs (the moderators' API); throws {@link AuthException}.
    */
   public Principal authenticateHeader(Request request) {
-    return verifier.verify(
-        bearer(request)
-            .orElseThrow(
-                () -> new AuthException("missing token (send it as Authorization: Bearer)")));
+    Principal p =
+        verifier.verify(
+            bearer(request)
+                .orElseThrow(
+                    () -> new AuthException("missing token (send it as Authorization: Bearer)")));
+    metrics.authenticated("header");
+    return p;
   }
 
   private static Optional<String> bearer(Request request) {

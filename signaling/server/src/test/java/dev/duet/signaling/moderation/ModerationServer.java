@@ -135,7 +135,8 @@ public final class ModerationServer implements AutoCloseable {
             Optional.empty(),
             Optional.empty(),
             Clock.systemUTC());
-    Authenticator auth = new Authenticator(verifier, List.of(), Clock.systemUTC());
+    Authenticator auth =
+        new Authenticator(verifier, List.of(), Clock.systemUTC(), new dev.duet.signaling.Metrics());
     Moderation moderation = new Moderation(db.recordings(), db.audit(), files, Clock.systemUTC());
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server, 1, 1);
