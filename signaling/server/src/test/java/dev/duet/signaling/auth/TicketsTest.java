@@ -2,10 +2,10 @@ package dev.duet.signaling.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.duet.signaling.testing.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class TicketsTest {
@@ -13,24 +13,7 @@ class TicketsTest {
 
   @Test
   void aRedeemedTicketIsUsedUpAndAnExpiredOneIsWorthNothing() {
-    Clock[] now = {Clock.fixed(start, ZoneOffset.UTC)};
-    Clock clock =
-        new Clock() {
-          @Override
-          public Instant instant() {
-            return now[0].instant();
-          }
-
-          @Override
-          public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(java.time.ZoneId zone) {
-            return this;
-          }
-        };
+    MutableClock clock = new MutableClock(start);
     Tickets<String> tickets = new Tickets<>(clock, Duration.ofSeconds(30), 100);
     Tickets.Issued once = tickets.issue("alice");
     assertThat(once.expiresAt()).isEqualTo(start.plusSeconds(30));
@@ -38,7 +21,7 @@ class TicketsTest {
     assertThat(tickets.redeem(once.ticket())).as("used up").isEmpty();
 
     Tickets.Issued late = tickets.issue("bob");
-    now[0] = Clock.fixed(start.plusSeconds(30), ZoneOffset.UTC);
+    clock.advance(Duration.ofSeconds(30));
     assertThat(tickets.redeem(late.ticket())).as("expired").isEmpty();
   }
 
