@@ -72,90 +72,71 @@ public final class Metrics {
     return messagesOut.sum();
   }
 
-  /** Renders the counters plus the given call gauges. */
+  /** Renders the counters plus the given call gauges (Prometheus text format). */
   public String render(Map<String, Long> callsByState, Map<String, Long> callsEnded, int sessions) {
     StringBuilder b = new StringBuilder();
-    b.append("# HELP duet_open_connections Transport connections open now.\n")
-        .append("# TYPE duet_open_connections gauge\n");
-    b.append("duet_open_connections ").append(openConnections.get()).append('\n');
-    for (Map.Entry<String, LongAdder> e : new TreeMap<>(connectionsByTransport).entrySet()) {
-      b.append("duet_open_connections_by_transport{transport=\"")
-          .append(e.getKey())
-          .append("\"} ")
-          .append(e.getValue().sum())
-          .append('\n');
-    }
-    b.append("# HELP duet_sessions Sessions attached or within their resume grace.\n")
-        .append("# TYPE duet_sessions gauge\n")
-        .append("duet_sessions ")
-        .append(sessions)
-        .append('\n');
-    b.append("# HELP duet_calls Live calls by state.\n# TYPE duet_calls gauge\n");
-    callsByState.forEach(
-        (state, n) ->
-            b.append("duet_calls{state=\"").append(state).append("\"} ").append(n).append('\n'));
-    b.append("# HELP duet_calls_ended_total Ended calls by end reason.\n")
-        .append("# TYPE duet_calls_ended_total counter\n");
-    callsEnded.forEach(
-        (reason, n) ->
-            b.append("duet_calls_ended_total{reason=\"")
-                .append(reason)
-                .append("\"} ")
-                .append(n)
-                .append('\n'));
-    b.append("# HELP duet_messages_in_total Client messages received.\n")
-        .append("# TYPE duet_messages_in_total counter\n")
-        .append("duet_messages_in_total ")
-        .append(messagesIn.sum())
-        .append('\n');
-    b.append("# HELP duet_messages_out_total Server messages sent.\n")
-        .append("# TYPE duet_messages_out_total counter\n")
-        .append("duet_messages_out_total ")
-        .append(messagesOut.sum())
-        .append('\n');
-    b.append("# HELP duet_answered_calls_total Answered calls that ended, by media path.\n")
-        .append("# TYPE duet_answered_calls_total counter\n");
-    for (Map.Entry<String, LongAdder> e : new TreeMap<>(answeredCallsByPath).entrySet()) {
-      b.append("duet_answered_calls_total{path=\"")
-          .append(e.getKey())
-          .append("\"} ")
-          .append(e.getValue().sum())
-          .append('\n');
-    }
-    b.append("# HELP duet_recordings_total Recordings catalogued, by status (failed = a gap).\n")
-        .append("# TYPE duet_recordings_total counter\n");
-    for (Map.Entry<String, LongAdder> e : new TreeMap<>(recordingsByStatus).entrySet()) {
-      b.append("duet_recordings_total{status=\"")
-          .append(e.getKey())
-          .append("\"} ")
-          .append(e.getValue().sum())
-          .append('\n');
-    }
-    b.append("# HELP duet_http_requests_total HTTP requests (WebSocket upgrades included).\n")
-        .append("# TYPE duet_http_requests_total counter\n")
-        .append("duet_http_requests_total ")
-        .append(httpRequests.sum())
-        .append('\n');
-    b.append(
-            "# HELP duet_authentications_total Authenticated requests by credential (header,"
-                + " ticket, or query: a token in the URL).\n")
-        .append("# TYPE duet_authentications_total counter\n");
-    for (Map.Entry<String, LongAdder> e : new TreeMap<>(authByCredential).entrySet()) {
-      b.append("duet_authentications_total{credential=\"")
-          .append(e.getKey())
-          .append("\"} ")
-          .append(e.getValue().sum())
-          .append('\n');
-    }
-    b.append("# HELP duet_errors_total Error replies by code.\n")
-        .append("# TYPE duet_errors_total counter\n");
-    for (Map.Entry<String, LongAdder> e : new TreeMap<>(errors).entrySet()) {
-      b.append("duet_errors_total{code=\"")
-          .append(e.getKey())
-          .append("\"} ")
-          .append(e.getValue().sum())
-          .append('\n');
-    }
+    family(b, "duet_open_connections", "gauge", "Transport connections open now.");
+    sample(b, "duet_open_connections", openConnections.get());
+    series(b, "duet_open_connections_by_transport", "transport", sums(connectionsByTransport));
+    family(b, "duet_sessions", "gauge", "Sessions attached or within their resume grace.");
+    sample(b, "duet_sessions", sessions);
+    family(b, "duet_calls", "gauge", "Live calls by state.");
+    series(b, "duet_calls", "state", callsByState);
+    family(b, "duet_calls_ended_total", "counter", "Ended calls by end reason.");
+    series(b, "duet_calls_ended_total", "reason", callsEnded);
+    family(b, "duet_messages_in_total", "counter", "Client messages received.");
+    sample(b, "duet_messages_in_total", messagesIn.sum());
+    family(b, "duet_messages_out_total", "counter", "Server messages sent.");
+    sample(b, "duet_messages_out_total", messagesOut.sum());
+    family(b, "duet_answered_calls_total", "counter", "Answered calls that ended, by media path.");
+    series(b, "duet_answered_calls_total", "path", sums(answeredCallsByPath));
+    family(
+        b,
+        "duet_recordings_total",
+        "counter",
+        "Recordings catalogued, by status (failed = a gap).");
+    series(b, "duet_recordings_total", "status", sums(recordingsByStatus));
+    family(
+        b, "duet_http_requests_total", "counter", "HTTP requests (WebSocket upgrades included).");
+    sample(b, "duet_http_requests_total", httpRequests.sum());
+    family(
+        b,
+        "duet_authentications_total",
+        "counter",
+        "Authenticated requests by credential (header, ticket, or query: a token in the URL).");
+    series(b, "duet_authentications_total", "credential", sums(authByCredential));
+    family(b, "duet_errors_total", "counter", "Error replies by code.");
+    series(b, "duet_errors_total", "code", sums(errors));
     return b.toString();
+  }
+
+  private static void family(StringBuilder b, String name, String type, String help) {
+    b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+  }
+
+  private static void sample(StringBuilder b, String name, long value) {
+    b.append(name).append(' ').append(value).append('\n');
+  }
+
+  /** One sample per label value, in label order. */
+  private static void series(StringBuilder b, String name, String label, Map<String, Long> values) {
+    new TreeMap<>(values)
+        .forEach(
+            (value, n) ->
+                b.append(name)
+                    .append('{')
+                    .append(label)
+                    .append("=\"")
+                    .append(value)
+                    .append("\"} ")
+                    .append(n)
+                    .append('\n'));
+  }
+
+  private static Map<String, Long> sums(Map<String, LongAdder> adders) {
+    Map<String, Long> out = new TreeMap<>();
+    adders.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
   }
 }
