@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.duet.protocol.EndReason;
 import dev.duet.protocol.ErrorCode;
 import dev.duet.protocol.ServerMessage;
+import dev.duet.signaling.call.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;

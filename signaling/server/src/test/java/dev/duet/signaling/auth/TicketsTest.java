@@ -2,7 +2,7 @@ package dev.duet.signaling.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.duet.signaling.testing.MutableClock;
+import dev.duet.signaling.call.testing.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,7 +3,7 @@ package dev.duet.signaling.moderation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.duet.signaling.auth.Tickets;
-import dev.duet.signaling.testing.MutableClock;
+import dev.duet.signaling.call.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;

@@ -2,7 +2,7 @@ package dev.duet.signaling.moderation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.duet.signaling.testing.MutableClock;
+import dev.duet.signaling.call.testing.MutableClock;
 import dev.duet.store.AuditEntry;
 import dev.duet.store.Database;
 import dev.duet.store.DatabaseConfig;

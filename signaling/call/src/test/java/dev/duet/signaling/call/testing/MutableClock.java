@@ -1,4 +1,4 @@
-package dev.duet.signaling.testing;
+package dev.duet.signaling.call.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,7 +6,10 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand: time passes without sleeping. */
+/**
+ * A clock the test moves by hand: timeouts and expiries are tested without sleeping. Shared with
+ * the signaling server's tests (this module's test-jar); safe to read from other threads.
+ */
 public final class MutableClock extends Clock {
   private volatile Instant now;
 
@@ -30,6 +33,6 @@ public final class MutableClock extends Clock {
 
   @Override
   public Clock withZone(ZoneId zone) {
-    throw new UnsupportedOperationException();
+    throw new UnsupportedOperationException("the test clock is UTC");
   }
 }
