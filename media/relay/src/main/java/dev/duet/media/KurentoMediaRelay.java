@@ -30,13 +30,18 @@ import org.slf4j.LoggerFactory;
  * <p>Losing the media server: kurento-client reconnects by itself. When it comes back with the same
  * session within {@link RelaySettings#reconnectGrace()}, nothing is lost; when it does not, or
  * comes back as a new server (its pipelines are gone), every open call is told it {@link
- * MediaListener#failed failed}, and its recordings so far are reported as partial.
+ * MediaListener#failed failed}, and its recordings so far are reported as partial. A client that
+ * closed itself instead of reconnecting (kurento-client does after some connection resets) is
+ * replaced after the same grace, so later calls get media again.
  */
 public final class KurentoMediaRelay implements MediaRelay {
   private static final Logger LOG = LoggerFactory.getLogger(KurentoMediaRelay.class);
 
   private final RelaySettings settings;
-  private final KurentoClient kurento;
+  private final Holder holder;
+  private volatile KurentoClient kurento; // replaced when kurento-client gives up on its own
+  private long closedSince; // timers thread: when the client was first seen closed, 0 if open
+  private volatile boolean shuttingDown;
   private final Map<String, KurentoCall> calls = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(
@@ -47,9 +52,61 @@ public final class KurentoMediaRelay implements MediaRelay {
           });
   private volatile ScheduledFuture<?> lostTimer;
 
-  private KurentoMediaRelay(RelaySettings settings, KurentoClient kurento) {
+  private KurentoMediaRelay(RelaySettings settings, Holder holder, KurentoClient kurento) {
     this.settings = settings;
+    this.holder = holder;
     this.kurento = kurento;
+    var unused =
+        timers.scheduleWithFixedDelay(
+            () -> {
+              try {
+                watchClient();
+              } catch (RuntimeException e) { // a periodic task that throws is never run again
+                LOG.error("media server client check failed; the next one retries", e);
+              }
+            },
+            1,
+            1,
+            TimeUnit.SECONDS);
+  }
+
+  /**
+   * Timers thread, every second. kurento-client 7.2.0 reconnects by itself after an orderly close,
+   * but after a connection reset it sometimes closes itself instead (no reconnect, no listener
+   * call): the relay would stay dead for every later call. A client still closed after the
+   * reconnect grace is replaced by a new one (a new session: the open calls lose their media).
+   */
+  private void watchClient() {
+    KurentoClient k = kurento;
+    if (shuttingDown || !k.isClosed()) {
+      closedSince = 0;
+      return;
+    }
+    long now = System.nanoTime();
+    if (closedSince == 0) {
+      closedSince = now;
+      LOG.warn("the media server client closed itself; waiting {}", settings.reconnectGrace());
+      return;
+    }
+    if (now - closedSince < settings.reconnectGrace().toNanos()) {
+      return;
+    }
+    lost("media server connection was reset");
+    KurentoClient fresh;
+    try {
+      fresh = KurentoClient.create(settings.kurentoUrl(), holder);
+    } catch (RuntimeException e) {
+      LOG.warn("media server still unreachable: {}", e.toString());
+      return; // the next check tries again
+    }
+    kurento = fresh;
+    closedSince = 0;
+    try {
+      k.destroy();
+    } catch (RuntimeException e) {
+      LOG.debug("old media server client already gone", e);
+    }
+    LOG.info("connected to the media server again, with a new session");
   }
 
   /** Connects to the media server. */
@@ -61,7 +118,7 @@ public final class KurentoMediaRelay implements MediaRelay {
     } catch (RuntimeException e) {
       throw new MediaException("cannot reach the media server at " + settings.kurentoUrl(), e);
     }
-    KurentoMediaRelay relay = new KurentoMediaRelay(settings, client);
+    KurentoMediaRelay relay = new KurentoMediaRelay(settings, holder, client);
     holder.relay = relay;
     return relay;
   }
@@ -332,6 +389,7 @@ public final class KurentoMediaRelay implements MediaRelay {
 
   @Override
   public void close() {
+    shuttingDown = true;
     for (KurentoCall c : List.copyOf(calls.values())) {
       c.close();
     }
