@@ -261,13 +261,13 @@ class BrowserMediaIT {
     rec.addStoppedListener(e -> stopped.complete(null));
     pipeline.addErrorListener(e -> pipelineError.complete(e.getDescription()));
     a.connect(rec);
+    rec.record(); // before media, as the relay does: the recording starts on the first keyframe
     alice.negotiate(a, aEvents);
     bob.negotiate(b, bEvents);
-    rec.record();
 
     // The error is the recorder's (once filesink's 64 KB buffer is first written), not the
     // call's, and the failed recording stops itself.
-    assertThat(recorderError.get(30, TimeUnit.SECONDS)).contains("No space left");
+    assertThat(recorderError.get(45, TimeUnit.SECONDS)).contains("No space left");
     stopped.get(10, TimeUnit.SECONDS);
     assertThat(rec.getState().toString()).isEqualTo("STOP");
     long atError = bob.framesDecoded();
