@@ -135,7 +135,7 @@ public final class Metrics {
   }
 
   private static Map<String, Long> sums(Map<String, LongAdder> adders) {
-    Map<String, Long> out = new TreeMap<>();
+    Map<String, Long> out = new java.util.HashMap<>(); // series() sorts
     adders.forEach((k, v) -> out.put(k, v.sum()));
     return out;
   }

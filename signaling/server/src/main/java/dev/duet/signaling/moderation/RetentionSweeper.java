@@ -1,5 +1,6 @@
 package dev.duet.signaling.moderation;
 
+import dev.duet.signaling.Periodic;
 import dev.duet.store.Recording;
 import dev.duet.store.RecordingQuery;
 import dev.duet.store.RecordingStore;
@@ -94,16 +95,10 @@ public final class RetentionSweeper implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    timer.scheduleWithFixedDelay(this::sweepLogged, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    var unused =
+        Periodic.every(
+            timer, 0, period.toMillis(), TimeUnit.MILLISECONDS, "retention sweep", this::sweep);
     return this;
-  }
-
-  private void sweepLogged() {
-    try {
-      sweep();
-    } catch (RuntimeException e) {
-      LOG.error("Retention sweep failed; the next one retries", e);
-    }
   }
 
   /** Stops the schedule and waits (up to 30 s) for a sweep in progress to finish. */
