@@ -120,6 +120,10 @@ public final class RecorderEndpointObject extends MediaElement {
     boolean started;
     boolean failed;
     long base;
+    // Until started: what reached the gate, to say why a recording stayed empty.
+    final long createdNanos = System.nanoTime();
+    int videoBefore;
+    int audioBefore;
     final Map<MediaKind, Long> pauseProbes = new EnumMap<>(MediaKind.class);
 
     Recording(Bin bin) {
@@ -437,6 +441,11 @@ public final class RecorderEndpointObject extends MediaElement {
       if (!r.started) {
         boolean waitsForVideo = r.ghosts.containsKey(MediaKind.VIDEO);
         if (pts < 0 || (waitsForVideo && (kind == MediaKind.AUDIO || !keyframe))) {
+          if (kind == MediaKind.AUDIO) {
+            r.audioBefore++;
+          } else {
+            r.videoBefore++;
+          }
           if (kind == MediaKind.VIDEO) {
             pipeline.post(
                 () ->
@@ -562,6 +571,16 @@ public final class RecorderEndpointObject extends MediaElement {
         return lastStop;
       }
       state = "STOP";
+      if (!r.started) {
+        LOG.warn(
+            "{}: recording {} stopped {} ms after it began, before its first frame: {} video"
+                + " buffers (none a usable keyframe) and {} audio buffers reached it",
+            id(),
+            file,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - r.createdNanos),
+            r.videoBefore,
+            r.audioBefore);
+      }
       done = new CompletableFuture<>();
       lastStop = done;
     }
