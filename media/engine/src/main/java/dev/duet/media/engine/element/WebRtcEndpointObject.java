@@ -91,16 +91,6 @@ public final class WebRtcEndpointObject extends MediaElement {
 
   private final Map<MediaKind, Pad> depaySrc = new EnumMap<>(MediaKind.class);
   private final Map<MediaKind, AtomicLong> lastKeyframeRequest = new EnumMap<>(MediaKind.class);
-  private final AtomicBoolean trailingKeyframe = new AtomicBoolean();
-
-  /** One daemon thread for every endpoint's delayed keyframe requests. */
-  private static final java.util.concurrent.ScheduledExecutorService KEYFRAME_TIMER =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "duet-keyframe-timer");
-            t.setDaemon(true);
-            return t;
-          });
 
   public WebRtcEndpointObject(MediaPipelineObject pipeline, Params params) {
     super(pipeline, "WebRtcEndpoint");
@@ -668,8 +658,11 @@ public final class WebRtcEndpointObject extends MediaElement {
   }
 
   /**
-   * Sends a keyframe request (PLI/FIR) to the browser at most every 500 ms; a request inside that
-   * window is not lost but sent when the window ends.
+   * Sends a keyframe request (PLI/FIR) to the browser, at most one every 500 ms: a request inside
+   * that window is dropped, the one just sent already covers it. Whoever still lacks a keyframe
+   * after the window asks again: a sink's input and a recording's gate ask on every delta frame
+   * they drop, a browser repeats its PLI. (A request sent later "for" an earlier one would ask for
+   * a keyframe nobody needs any more and hold back the next real request for a window.)
    */
   @Override
   protected void requestKeyframe(MediaKind kind) {
@@ -679,17 +672,7 @@ public final class WebRtcEndpointObject extends MediaElement {
     AtomicLong last = lastKeyframeRequest.get(kind);
     long now = System.nanoTime();
     long prev = last.get();
-    long wait = prev + KEYFRAME_INTERVAL_NANOS - now;
-    if (wait > 0) {
-      if (!trailingKeyframe.getAndSet(true)) {
-        KEYFRAME_TIMER.schedule(
-            () -> {
-              trailingKeyframe.set(false);
-              requestKeyframe(kind);
-            },
-            wait,
-            TimeUnit.NANOSECONDS);
-      }
+    if (now - prev < KEYFRAME_INTERVAL_NANOS) {
       return;
     }
     if (!last.compareAndSet(prev, now)) {
