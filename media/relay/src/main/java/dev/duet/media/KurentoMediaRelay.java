@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -51,6 +52,16 @@ public final class KurentoMediaRelay implements MediaRelay {
             return t;
           });
   private volatile ScheduledFuture<?> lostTimer;
+  // Replacing a client blocks for up to kurento-client's connect timeout while the media server
+  // is unreachable: on its own thread, so the timers (the reconnect grace) keep their time.
+  private final ExecutorService connector =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "duet-media-relay-connect");
+            t.setDaemon(true);
+            return t;
+          });
+  private boolean replacing; // timers thread: a replacement is under way on the connector
 
   private KurentoMediaRelay(RelaySettings settings, Holder holder, KurentoClient kurento) {
     this.settings = settings;
@@ -91,18 +102,44 @@ public final class KurentoMediaRelay implements MediaRelay {
     if (now - closedSince < settings.reconnectGrace().toNanos()) {
       return;
     }
+    if (replacing) {
+      return;
+    }
     lost("media server connection was reset");
-    KurentoClient fresh;
-    try {
-      fresh = KurentoClient.create(settings.kurentoUrl(), holder);
-    } catch (RuntimeException e) {
-      LOG.warn("media server still unreachable: {}", e.toString());
+    replacing = true;
+    connector.execute(
+        () -> {
+          KurentoClient fresh = null;
+          try {
+            fresh = KurentoClient.create(settings.kurentoUrl(), holder);
+          } catch (RuntimeException e) {
+            LOG.warn("media server still unreachable: {}", e.toString());
+          }
+          KurentoClient created = fresh;
+          try {
+            timers.execute(() -> replaced(k, created));
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (created != null) {
+              created.destroy(); // the relay closed meanwhile
+            }
+          }
+        });
+  }
+
+  /** Timers thread: a replacement attempt ended; {@code fresh} is null if it failed. */
+  private void replaced(KurentoClient old, KurentoClient fresh) {
+    replacing = false;
+    if (fresh == null) {
       return; // the next check tries again
+    }
+    if (shuttingDown) {
+      fresh.destroy();
+      return;
     }
     kurento = fresh;
     closedSince = 0;
     try {
-      k.destroy();
+      old.destroy();
     } catch (RuntimeException e) {
       LOG.debug("old media server client already gone", e);
     }
@@ -394,6 +431,7 @@ public final class KurentoMediaRelay implements MediaRelay {
       c.close();
     }
     timers.shutdownNow();
+    connector.shutdownNow();
     kurento.destroy();
   }
 }
