@@ -1,5 +1,6 @@
 package dev.duet.media;
 
+import dev.duet.common.Periodic;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,17 +69,8 @@ public final class KurentoMediaRelay implements MediaRelay {
     this.holder = holder;
     this.kurento = kurento;
     var unused =
-        timers.scheduleWithFixedDelay(
-            () -> {
-              try {
-                watchClient();
-              } catch (RuntimeException e) { // a periodic task that throws is never run again
-                LOG.error("media server client check failed; the next one retries", e);
-              }
-            },
-            1,
-            1,
-            TimeUnit.SECONDS);
+        Periodic.every(
+            timers, 1, 1, TimeUnit.SECONDS, "media server client check", this::watchClient);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.duet.signaling;
 
+import dev.duet.common.Periodic;
 import dev.duet.media.CallMedia;
 import dev.duet.media.MediaException;
 import dev.duet.media.MediaListener;

@@ -1,6 +1,6 @@
 package dev.duet.signaling.moderation;
 
-import dev.duet.signaling.Periodic;
+import dev.duet.common.Periodic;
 import dev.duet.store.Recording;
 import dev.duet.store.RecordingQuery;
 import dev.duet.store.RecordingStore;

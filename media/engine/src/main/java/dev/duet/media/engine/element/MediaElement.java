@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import dev.duet.common.Periodic;
 import dev.duet.media.engine.EngineException;
 import dev.duet.media.engine.KmsError;
 import dev.duet.media.engine.gst.Probes;
@@ -239,25 +240,22 @@ public abstract class MediaElement extends MediaObject {
           });
 
   static {
-    // A periodic task that throws is never run again: one failure must not stop flow states.
     var unused =
-        FLOW_WATCHDOG.scheduleWithFixedDelay(
+        Periodic.every(
+            FLOW_WATCHDOG,
+            500,
+            500,
+            java.util.concurrent.TimeUnit.MILLISECONDS,
+            "flow state check",
             () -> {
-              try {
-                long now = System.nanoTime();
-                for (MediaElement e : WATCHED) {
-                  for (MediaKind k : MediaKind.values()) {
-                    e.flowIn.get(k).check(e, "MediaFlowInStateChanged", k, now);
-                    e.flowOut.get(k).check(e, "MediaFlowOutStateChanged", k, now);
-                  }
+              long now = System.nanoTime();
+              for (MediaElement e : WATCHED) {
+                for (MediaKind k : MediaKind.values()) {
+                  e.flowIn.get(k).check(e, "MediaFlowInStateChanged", k, now);
+                  e.flowOut.get(k).check(e, "MediaFlowOutStateChanged", k, now);
                 }
-              } catch (RuntimeException e) {
-                LOG.error("flow state check failed; the next one runs in 500 ms", e);
               }
-            },
-            500,
-            500,
-            java.util.concurrent.TimeUnit.MILLISECONDS);
+            });
   }
 
   private static JsonObject flowState(MediaKind kind, String state) {

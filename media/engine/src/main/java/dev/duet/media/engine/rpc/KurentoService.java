@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import dev.duet.common.Periodic;
 import dev.duet.media.engine.EngineException;
 import dev.duet.media.engine.KmsError;
 import dev.duet.media.engine.element.EngineContext;
@@ -82,17 +83,8 @@ public final class KurentoService implements EventSink, AutoCloseable {
     requests.allowCoreThreadTimeOut(true);
     long period = Math.max(100, Math.min(grace.toMillis() / 2, 10_000));
     var unused =
-        sweeper.scheduleWithFixedDelay(
-            () -> {
-              try {
-                sweep();
-              } catch (RuntimeException e) { // a periodic task that throws is never run again
-                LOG.error("session expiry failed; the next run retries", e);
-              }
-            },
-            period,
-            period,
-            TimeUnit.MILLISECONDS);
+        Periodic.every(
+            sweeper, period, period, TimeUnit.MILLISECONDS, "session expiry", this::sweep);
   }
 
   /** Number of live media objects (pipelines and elements), for tests and health checks. */

@@ -1,4 +1,4 @@
-package dev.duet.signaling;
+package dev.duet.common;
 
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;

@@ -1,4 +1,4 @@
-package dev.duet.signaling;
+package dev.duet.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
