@@ -1,6 +1,7 @@
 package dev.duet.media;
 
 import dev.duet.common.Periodic;
+import dev.duet.common.Threads;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,22 +47,12 @@ public final class KurentoMediaRelay implements MediaRelay {
   private volatile boolean shuttingDown;
   private final Map<String, KurentoCall> calls = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timers =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "duet-media-relay");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(Threads.daemon("duet-media-relay"));
   private volatile ScheduledFuture<?> lostTimer;
   // Replacing a client blocks for up to kurento-client's connect timeout while the media server
   // is unreachable: on its own thread, so the timers (the reconnect grace) keep their time.
   private final ExecutorService connector =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "duet-media-relay-connect");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(Threads.daemon("duet-media-relay-connect"));
   private boolean replacing; // timers thread: a replacement is under way on the connector
 
   private KurentoMediaRelay(RelaySettings settings, Holder holder, KurentoClient kurento) {

@@ -1,6 +1,7 @@
 package dev.duet.signaling;
 
 import dev.duet.common.Periodic;
+import dev.duet.common.Threads;
 import dev.duet.media.CallMedia;
 import dev.duet.media.MediaException;
 import dev.duet.media.MediaListener;
@@ -112,7 +113,7 @@ public final class Switchboard implements AutoCloseable {
           30,
           TimeUnit.SECONDS,
           new java.util.concurrent.LinkedBlockingQueue<>(),
-          r -> daemon(r, "duet-media"));
+          Threads.daemon("duet-media"));
 
   private static final int MEDIA_THREADS = 8;
 
@@ -149,21 +150,15 @@ public final class Switchboard implements AutoCloseable {
     this.metrics = metrics;
     this.router = routerFactory.apply(this::overflowed);
     this.loop =
-        new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> daemon(r, "duet-call-loop"));
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1, Threads.daemon("duet-call-loop"));
     // A cancelled timer must not keep its session (and the link's connection) until its time.
     loop.setRemoveOnCancelPolicy(true);
-    this.store = Executors.newSingleThreadExecutor(r -> daemon(r, "duet-store"));
+    this.store = Executors.newSingleThreadExecutor(Threads.daemon("duet-store"));
     mediaPool.allowCoreThreadTimeOut(true); // no idle media threads on a server without relay
     long tick = Math.max(50, Math.min(1000, config.ringTimeout().toMillis() / 10));
     var unused =
         Periodic.every(
             loop, tick, tick, TimeUnit.MILLISECONDS, "call timers", () -> apply(calls.tick()));
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
   }
 
   /** The result of connecting: the session and the welcome to send before anything else. */

@@ -1,6 +1,7 @@
 package dev.duet.signaling.moderation;
 
 import dev.duet.common.Periodic;
+import dev.duet.common.Threads;
 import dev.duet.store.Recording;
 import dev.duet.store.RecordingQuery;
 import dev.duet.store.RecordingStore;
@@ -88,13 +89,7 @@ public final class RetentionSweeper implements AutoCloseable {
     if (timer != null) {
       throw new IllegalStateException("already started");
     }
-    timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "duet-retention");
-              t.setDaemon(true);
-              return t;
-            });
+    timer = Executors.newSingleThreadScheduledExecutor(Threads.daemon("duet-retention"));
     var unused =
         Periodic.every(
             timer, 0, period.toMillis(), TimeUnit.MILLISECONDS, "retention sweep", this::sweep);

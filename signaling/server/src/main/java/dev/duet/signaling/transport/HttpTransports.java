@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.duet.common.Periodic;
+import dev.duet.common.Threads;
 import dev.duet.protocol.Codec;
 import dev.duet.protocol.ErrorCode;
 import dev.duet.protocol.ServerMessage;
@@ -58,12 +59,7 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
   private final Switchboard switchboard;
   private final Metrics metrics;
   private final ScheduledExecutorService timers =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "duet-http-transport-timers");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(Threads.daemon("duet-http-transport-timers"));
   private final Set<SseLink> streams = ConcurrentHashMap.newKeySet();
   private final Set<PollLink> pollers = ConcurrentHashMap.newKeySet();
 

@@ -6,6 +6,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.duet.common.Periodic;
+import dev.duet.common.Threads;
 import dev.duet.media.engine.EngineException;
 import dev.duet.media.engine.KmsError;
 import dev.duet.media.engine.gst.Probes;
@@ -233,11 +234,7 @@ public abstract class MediaElement extends MediaObject {
   /** One daemon thread that turns silent flows into NOT_FLOWING, for every element. */
   private static final java.util.concurrent.ScheduledExecutorService FLOW_WATCHDOG =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "duet-flow-watchdog");
-            t.setDaemon(true);
-            return t;
-          });
+          Threads.daemon("duet-flow-watchdog"));
 
   static {
     var unused =

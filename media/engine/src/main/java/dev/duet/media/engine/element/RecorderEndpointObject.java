@@ -5,6 +5,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import com.sun.jna.Pointer;
+import dev.duet.common.Threads;
 import dev.duet.media.engine.EngineException;
 import dev.duet.media.engine.KmsError;
 import dev.duet.media.engine.gst.Natives;
@@ -69,11 +70,7 @@ public final class RecorderEndpointObject extends MediaElement {
             2,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "duet-recorder-finaliser");
-              t.setDaemon(true);
-              return t;
-            });
+            Threads.daemon("duet-recorder-finaliser"));
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }

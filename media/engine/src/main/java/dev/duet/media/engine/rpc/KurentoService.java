@@ -6,6 +6,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.duet.common.Periodic;
+import dev.duet.common.Threads;
 import dev.duet.media.engine.EngineException;
 import dev.duet.media.engine.KmsError;
 import dev.duet.media.engine.element.EngineContext;
@@ -61,12 +62,7 @@ public final class KurentoService implements EventSink, AutoCloseable {
     this.context = new EngineContext(config, this);
     this.grace = config.sessionGrace();
     this.sweeper =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "duet-engine-sweeper");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(Threads.daemon("duet-engine-sweeper"));
     // Requests run here, one lane per pipeline and connection (see Lanes); no idle thread kept.
     this.requests =
         new ThreadPoolExecutor(
@@ -75,11 +71,7 @@ public final class KurentoService implements EventSink, AutoCloseable {
             5,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "duet-engine-rpc");
-              t.setDaemon(true);
-              return t;
-            });
+            Threads.daemon("duet-engine-rpc"));
     requests.allowCoreThreadTimeOut(true);
     long period = Math.max(100, Math.min(grace.toMillis() / 2, 10_000));
     var unused =
