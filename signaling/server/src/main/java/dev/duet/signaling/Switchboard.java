@@ -1,5 +1,6 @@
 package dev.duet.signaling;
 
+import dev.duet.common.Lanes;
 import dev.duet.common.Periodic;
 import dev.duet.common.Threads;
 import dev.duet.media.CallMedia;
@@ -103,7 +104,7 @@ public final class Switchboard implements AutoCloseable {
 
   /**
    * Media-server requests block (kurento-client waits for each reply), so they run off the call
-   * loop: each call's on its own {@link SerialExecutor} (in order), calls side by side on this
+   * loop: each call's in its own lane of {@link #mediaTasks} (in order), calls side by side on this
    * pool.
    */
   private final java.util.concurrent.ThreadPoolExecutor mediaPool =
@@ -117,8 +118,8 @@ public final class Switchboard implements AutoCloseable {
 
   private static final int MEDIA_THREADS = 8;
 
-  /** Each relayed call's media tasks, in order; removed once its media is closed. */
-  private final Map<String, SerialExecutor> mediaTasks = new ConcurrentHashMap<>();
+  /** Each relayed call's media tasks, in order: one lane per call id. */
+  private final Lanes mediaTasks = new Lanes(mediaPool, Integer.MAX_VALUE, "media task");
 
   /** Calls' media on the relay; a call's entry is touched only by its own media tasks. */
   private final Map<String, CallMedia> callMedia = new ConcurrentHashMap<>();
@@ -393,7 +394,7 @@ public final class Switchboard implements AutoCloseable {
                 Optional<Call> relayed = relayedCall(me, c.callId());
                 if (relayed.isPresent()) {
                   Call call = relayed.get();
-                  mediaTasks(call).execute(() -> relayOffer(call, me, c));
+                  mediaTask(call, () -> relayOffer(call, me, c));
                 } else {
                   apply(calls.signal(me, c.callId(), out, false, c.id()));
                 }
@@ -435,7 +436,7 @@ public final class Switchboard implements AutoCloseable {
                           c.candidate().sdpMLineIndex() == null
                               ? 0
                               : c.candidate().sdpMLineIndex());
-                  mediaTasks(call).execute(() -> relayCandidate(call, me, rc));
+                  mediaTask(call, () -> relayCandidate(call, me, rc));
                 }
               } else {
                 apply(calls.signal(me, c.callId(), out, false, c.id()));
@@ -482,7 +483,7 @@ public final class Switchboard implements AutoCloseable {
         metrics.answeredCallEnded(c.path().wire());
       }
       if (c.state() == CallState.ENDED && media.isPresent()) {
-        mediaTasks(c).execute(() -> closeMedia(c));
+        mediaTask(c, () -> closeMedia(c));
       }
     }
   }
@@ -495,9 +496,9 @@ public final class Switchboard implements AutoCloseable {
     return calls.answeredCallOf(me, callId).filter(c -> c.path() == MediaPath.RELAY);
   }
 
-  /** The call's media task queue (call loop). */
-  private SerialExecutor mediaTasks(Call call) {
-    return mediaTasks.computeIfAbsent(call.callId(), id -> new SerialExecutor(mediaPool));
+  /** Runs {@code task} after the call's earlier media tasks (call loop). */
+  private void mediaTask(Call call, Runnable task) {
+    var unused = mediaTasks.submit(call.callId(), task); // no limit: always accepted
   }
 
   /** The call's media task: the call's pipeline, set up on first use. */
@@ -585,7 +586,6 @@ public final class Switchboard implements AutoCloseable {
    * queued for an ended call after this (the call loop only queues media work for answered calls).
    */
   private void closeMedia(Call call) {
-    mediaTasks.remove(call.callId());
     CallMedia cm = callMedia.remove(call.callId());
     if (cm == null) {
       return;

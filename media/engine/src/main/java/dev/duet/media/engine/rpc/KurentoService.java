@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import dev.duet.common.Lanes;
 import dev.duet.common.Periodic;
 import dev.duet.common.Threads;
 import dev.duet.media.engine.EngineException;
@@ -43,6 +44,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class KurentoService implements EventSink, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KurentoService.class);
+
+  /** Requests one connection may have queued or running: beyond, new ones are refused. */
+  static final int MAX_PENDING_REQUESTS = 1000;
 
   /** KMS's version string, reported by {@code ServerManager.getInfo}. */
   static final String VERSION = "7.2.0";
@@ -99,7 +103,7 @@ public final class KurentoService implements EventSink, AutoCloseable {
 
   /** A new set of request lanes for one connection. */
   Lanes newLanes() {
-    return new Lanes(requests);
+    return new Lanes(requests, MAX_PENDING_REQUESTS, "request");
   }
 
   /**
@@ -121,7 +125,7 @@ public final class KurentoService implements EventSink, AutoCloseable {
           RpcReply.error(
               request.id(),
               KmsError.NOT_ENOUGH_RESOURCES,
-              "Too many requests in flight on this connection (" + Lanes.MAX_PENDING + ")"));
+              "Too many requests in flight on this connection (" + MAX_PENDING_REQUESTS + ")"));
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.duet.media.engine.rpc;
 
+import dev.duet.common.Lanes;
 import org.eclipse.jetty.websocket.api.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package dev.duet.media.engine.rpc;
+package dev.duet.common;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -9,18 +9,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection's requests, run one at a time per lane and concurrently across lanes on a shared
- * pool. The lane of a request is its pipeline (see {@link RpcRequest#pipelineId()}), so a call's
- * requests keep the order the client sent them while a slow one (a {@code stopAndWait} that
- * finalises a file) holds up no other call. A lane exists only while it has work.
+ * Tasks run one at a time per lane, in submission order, and concurrently across lanes on a shared
+ * pool. Duet keys lanes by call (signaling's media steps: offer before candidates, close last) and
+ * by pipeline (the engine's requests of one connection): one slow blocking task (a media-server
+ * round trip, a {@code stopAndWait} that finalises a file) holds up its own lane only. A lane
+ * exists only while it has work. A task that throws is logged and the lane goes on.
  */
-final class Lanes {
+public final class Lanes {
   private static final Logger LOG = LoggerFactory.getLogger(Lanes.class);
 
-  /** Requests one connection may have queued or running: beyond, new ones are refused. */
-  static final int MAX_PENDING = 1000;
-
   private final Executor pool;
+  private final int maxPending;
+  private final String what;
   private final Map<String, Lane> lanes = new HashMap<>(); // guarded by this
   private int pending; // guarded by this
 
@@ -34,18 +34,25 @@ final class Lanes {
     }
   }
 
-  Lanes(Executor pool) {
+  /**
+   * Lanes on {@code pool}, refusing tasks beyond {@code maxPending} queued or running ones; {@code
+   * what} names the tasks in logs.
+   */
+  public Lanes(Executor pool, int maxPending, String what) {
     this.pool = pool;
+    this.maxPending = maxPending;
+    this.what = what;
   }
 
   /**
    * Runs {@code task} after every task submitted earlier to lane {@code key}; false (and nothing
-   * run) when the connection already has {@link #MAX_PENDING} requests pending.
+   * run) when {@code maxPending} tasks are already pending. A task submitted while the pool shuts
+   * down is dropped.
    */
-  boolean submit(String key, Runnable task) {
+  public boolean submit(String key, Runnable task) {
     Lane lane;
     synchronized (this) {
-      if (pending >= MAX_PENDING) {
+      if (pending >= maxPending) {
         return false;
       }
       pending++;
@@ -65,7 +72,7 @@ final class Lanes {
         lane.tasks.clear();
         lanes.remove(key);
       }
-      LOG.debug("engine shutting down: request on lane {} dropped", key);
+      LOG.debug("shutting down: {} on lane {} dropped", what, key);
     }
     return true;
   }
@@ -83,8 +90,8 @@ final class Lanes {
       }
       try {
         next.run();
-      } catch (RuntimeException | Error e) { // one failed request must not strand the lane
-        LOG.warn("request on lane {} failed", lane.key, e);
+      } catch (RuntimeException | Error e) { // one failed task must not strand the lane
+        LOG.warn("{} on lane {} failed", what, lane.key, e);
       } finally {
         synchronized (this) {
           pending--;
@@ -93,13 +100,13 @@ final class Lanes {
     }
   }
 
-  /** Lanes with work queued or running (0 when the connection is idle). */
-  synchronized int active() {
+  /** Lanes with work queued or running (0 when idle). */
+  public synchronized int active() {
     return lanes.size();
   }
 
-  /** Requests queued or running. */
-  synchronized int pending() {
+  /** Tasks queued or running. */
+  public synchronized int pending() {
     return pending;
   }
 }

@@ -1,4 +1,4 @@
-package dev.duet.media.engine.rpc;
+package dev.duet.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,8 +11,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Request lanes on a real thread pool: order within a pipeline, independence across them. */
+/** Lanes on a real thread pool: order within a lane, independence across them. */
 class LanesTest {
+  private static final int LIMIT = 1000;
+
   private final ExecutorService pool = Executors.newFixedThreadPool(4);
 
   @AfterEach
@@ -23,7 +25,7 @@ class LanesTest {
 
   @Test
   void aBlockedPipelineHoldsUpItsOwnRequestsOnly() throws Exception {
-    Lanes lanes = new Lanes(pool);
+    Lanes lanes = new Lanes(pool, LIMIT, "test task");
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch otherDone = new CountDownLatch(1);
     List<String> ran = new CopyOnWriteArrayList<>();
@@ -53,7 +55,7 @@ class LanesTest {
 
   @Test
   void aLaneKeepsSubmissionOrderAndSurvivesAFailingRequest() throws Exception {
-    Lanes lanes = new Lanes(pool);
+    Lanes lanes = new Lanes(pool, LIMIT, "test task");
     List<Integer> ran = new CopyOnWriteArrayList<>();
     for (int i = 0; i < 200; i++) {
       int n = i;
@@ -72,15 +74,61 @@ class LanesTest {
 
   @Test
   void refusesRequestsBeyondThePendingLimit() throws Exception {
-    Lanes lanes = new Lanes(pool);
+    Lanes lanes = new Lanes(pool, LIMIT, "test task");
     CountDownLatch release = new CountDownLatch(1);
-    for (int i = 0; i < Lanes.MAX_PENDING; i++) {
+    for (int i = 0; i < LIMIT; i++) {
       assertThat(lanes.submit("P", () -> await(release))).isTrue();
     }
     assertThat(lanes.submit("Q", () -> {})).isFalse();
     release.countDown();
     awaitIdle(lanes);
     assertThat(lanes.submit("Q", () -> {})).as("accepted again once drained").isTrue();
+  }
+
+  @Test
+  void aLaneRunsOneTaskAtATime() throws Exception {
+    Lanes lanes = new Lanes(pool, LIMIT, "test task");
+    int[] running = {0};
+    boolean[] overlapped = {false};
+    for (int i = 0; i < 200; i++) {
+      lanes.submit(
+          "P",
+          () -> {
+            synchronized (running) {
+              overlapped[0] |= ++running[0] > 1;
+            }
+            Thread.yield();
+            synchronized (running) {
+              running[0]--;
+            }
+          });
+    }
+    awaitIdle(lanes);
+    assertThat(overlapped[0]).isFalse();
+  }
+
+  @Test
+  void anErrorInATaskDoesNotStrandTheOnesAfterIt() throws Exception {
+    Lanes lanes = new Lanes(pool, LIMIT, "test task");
+    CountDownLatch after = new CountDownLatch(2);
+    lanes.submit(
+        "P",
+        () -> {
+          throw new AssertionError("a task that throws an Error");
+        });
+    lanes.submit("P", after::countDown);
+    lanes.submit("P", after::countDown);
+    assertThat(after.await(5, TimeUnit.SECONDS)).isTrue();
+    awaitIdle(lanes);
+  }
+
+  @Test
+  void aTaskSubmittedAfterThePoolStoppedIsDroppedNotStranded() throws Exception {
+    Lanes lanes = new Lanes(pool, LIMIT, "test task");
+    pool.shutdown();
+    assertThat(lanes.submit("P", () -> {})).isTrue();
+    assertThat(lanes.pending()).isZero();
+    assertThat(lanes.active()).isZero();
   }
 
   private static void await(CountDownLatch latch) {
