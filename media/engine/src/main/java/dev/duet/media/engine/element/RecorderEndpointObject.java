@@ -568,13 +568,15 @@ public final class RecorderEndpointObject extends MediaElement {
         return lastStop;
       }
       state = "STOP";
-      if (!r.started) {
+      long lasted = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - r.createdNanos);
+      if (!r.started && (lasted >= 2000 || r.videoBefore + r.audioBefore > 0)) {
+        // Stopped at once with nothing received is an ordinary short call; the rest is not.
         LOG.warn(
             "{}: recording {} stopped {} ms after it began, before its first frame: {} video"
                 + " buffers (none a usable keyframe) and {} audio buffers reached it",
             id(),
             file,
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - r.createdNanos),
+            lasted,
             r.videoBefore,
             r.audioBefore);
       }
