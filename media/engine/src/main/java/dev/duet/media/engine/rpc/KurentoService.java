@@ -385,11 +385,18 @@ public final class KurentoService implements EventSink, AutoCloseable {
     return result;
   }
 
+  /**
+   * Releases an object (a pipeline with its elements). Like KMS, releasing an object that is
+   * already gone (released twice, or unknown) succeeds: applications release in several places.
+   */
   private JsonObject release(Connection c, RpcRequest r) {
     EngineSession s = sessionOf(c, r);
-    MediaObject o = object(r.requiredString("object"));
-    releaseObject(o);
-    s.pipelines().remove(o.id());
+    String id = r.requiredString("object");
+    MediaObject o = objects.get(id);
+    if (o != null) {
+      releaseObject(o);
+    }
+    s.pipelines().remove(id);
     JsonObject result = new JsonObject();
     result.addProperty("sessionId", s.id());
     return result;
