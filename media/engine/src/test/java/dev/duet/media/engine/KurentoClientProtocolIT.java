@@ -187,6 +187,23 @@ class KurentoClientProtocolIT {
   }
 
   @Test
+  void aStoppedRecorderDoesNotRecordAgainOverItsFile() throws Exception {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    java.nio.file.Path file = recordings.resolve("once.webm");
+    RecorderEndpoint rec = new RecorderEndpoint.Builder(pipeline, file.toUri().toString()).build();
+    rec.record();
+    rec.stopAndWait();
+    long size = java.nio.file.Files.size(file);
+    byte[] before = java.nio.file.Files.readAllBytes(file);
+    rec.record(); // KMS ignores this too (a stopped recorder never starts again)
+    assertThat(rec.getState().toString()).isEqualTo("STOP");
+    rec.stopAndWait();
+    assertThat(java.nio.file.Files.size(file)).isEqualTo(size);
+    assertThat(java.nio.file.Files.readAllBytes(file)).isEqualTo(before);
+    pipeline.release();
+  }
+
+  @Test
   void unknownAndReleasedObjectsGive40101ButReleasingThemAgainSucceeds() {
     MediaPipeline pipeline = kurento.createMediaPipeline();
     WebRtcEndpoint ep = new WebRtcEndpoint.Builder(pipeline).build();

@@ -96,6 +96,8 @@ public final class RecorderEndpointObject extends MediaElement {
 
   private final Object lock = new Object();
   private String state = "STOP"; // lock
+  // A recording ran and was stopped: its file is final; record() again would truncate it.
+  private boolean stopped; // lock
   private Recording current; // lock
   private CompletableFuture<Void> lastStop = CompletableFuture.completedFuture(null); // lock
 
@@ -314,6 +316,12 @@ public final class RecorderEndpointObject extends MediaElement {
   private void record() {
     synchronized (lock) {
       if (state.equals("START")) {
+        return;
+      }
+      if (stopped) {
+        // KMS refuses too (and, like it, only logs): a stopped recorder never records again, so
+        // a finished file is never reopened and truncated. A new recording needs a new recorder.
+        LOG.info("{}: record() after stop ignored; {} stays as it is", id(), file);
         return;
       }
       if (state.equals("PAUSE") && current != null) {
@@ -568,6 +576,7 @@ public final class RecorderEndpointObject extends MediaElement {
         return lastStop;
       }
       state = "STOP";
+      stopped = true;
       long lasted = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - r.createdNanos);
       if (!r.started && (lasted >= 2000 || r.videoBefore + r.audioBefore > 0)) {
         // Stopped at once with nothing received is an ordinary short call; the rest is not.
