@@ -97,6 +97,38 @@ class KurentoClientProtocolIT {
   }
 
   @Test
+  void answersTheOtherGettersInTheShapesKurentoClientReads() {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    WebRtcEndpoint ep = new WebRtcEndpoint.Builder(pipeline).build();
+    // No SDP yet: KMS's errors, not empty strings.
+    assertThatThrownBy(ep::getLocalSessionDescriptor)
+        .satisfies(e -> assertThat(code(e)).isEqualTo(40202));
+    assertThatThrownBy(ep::getRemoteSessionDescriptor)
+        .satisfies(e -> assertThat(code(e)).isEqualTo(40203));
+    // An offer with nothing to relay is refused and leaves no remote SDP behind.
+    assertThatThrownBy(() -> ep.processOffer("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(40205));
+    assertThatThrownBy(ep::getRemoteSessionDescriptor)
+        .satisfies(e -> assertThat(code(e)).isEqualTo(40203));
+    // Typed values kurento-client deserialises (a wrong type throws in the client).
+    assertThat(ep.getDtlsConnectionState())
+        .singleElement()
+        .satisfies(
+            d -> assertThat(d.getState()).isEqualTo(org.kurento.client.DtlsConnectionState.NEW));
+    assertThat(ep.getNetworkInterfaces()).isEmpty();
+    ep.setNetworkInterfaces("eth0");
+    assertThat(ep.getNetworkInterfaces()).isEqualTo("eth0");
+    ep.setExternalIPv4("198.51.100.7");
+    assertThat(ep.getExternalIPv4()).isEqualTo("198.51.100.7");
+    assertThat(ep.getExternalIPv6()).isEmpty();
+    ep.setMtu(1300);
+    assertThat(ep.getMtu()).isEqualTo(1300);
+    String offer = ep.generateOffer();
+    assertThat(ep.getLocalSessionDescriptor()).isEqualTo(offer);
+    pipeline.release();
+  }
+
+  @Test
   void raisesIceEventsAfterGatherCandidatesAndConnectionEvents() throws Exception {
     MediaPipeline pipeline = kurento.createMediaPipeline();
     WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();

@@ -88,6 +88,9 @@ public final class WebRtcEndpointObject extends MediaElement {
   private volatile int stunPort = 3478;
   private volatile String turnUrl = "";
   private final Map<String, Integer> bandwidth = new HashMap<>();
+  // Settings kurento-client can set and read back; stored, not applied (host candidates come
+  // from DUET_MEDIA_ADDRESSES, the MTU is GStreamer's).
+  private final Map<String, JsonElement> stored = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final Map<MediaKind, Pad> depaySrc = new EnumMap<>(MediaKind.class);
   private final Map<MediaKind, AtomicLong> lastKeyframeRequest = new EnumMap<>(MediaKind.class);
@@ -209,11 +212,19 @@ public final class WebRtcEndpointObject extends MediaElement {
           }
           case "getLocalSessionDescriptor" -> {
             synchronized (lock) {
+              if (localSdp == null || localSdp.isEmpty()) {
+                throw new EngineException(
+                    KmsError.SDP_END_POINT_NO_LOCAL_SDP_ERROR, "Local SDP not generated yet");
+              }
               yield new JsonPrimitive(localSdp);
             }
           }
           case "getRemoteSessionDescriptor" -> {
             synchronized (lock) {
+              if (remoteSdp == null || remoteSdp.isEmpty()) {
+                throw new EngineException(
+                    KmsError.SDP_END_POINT_NO_REMOTE_SDP_ERROR, "Remote SDP not received yet");
+              }
               yield new JsonPrimitive(remoteSdp);
             }
           }
@@ -252,20 +263,26 @@ public final class WebRtcEndpointObject extends MediaElement {
             }
             yield a;
           }
-          case "getIceConnectionState", "getNetworkInterfaces" -> new JsonArray();
+          case "getIceConnectionState" -> new JsonArray();
           case "setNetworkInterfaces",
               "setExternalAddress",
               "setExternalIPv4",
               "setExternalIPv6",
-              "setIceTcp",
-              "setRembParams",
               "setMtu",
-              "closeDataChannel",
-              "createDataChannel" ->
-              JsonNull.INSTANCE;
+              "setRembParams" -> {
+            String property = operation.substring(3);
+            String param = Character.toLowerCase(property.charAt(0)) + property.substring(1);
+            stored.put(
+                property,
+                params.raw(param).filter(v -> !v.isJsonNull()).orElseThrow(() -> missing(param)));
+            yield JsonNull.INSTANCE;
+          }
+          case "getNetworkInterfaces", "getExternalAddress", "getExternalIPv4", "getExternalIPv6" ->
+              stored.getOrDefault(operation.substring(3), new JsonPrimitive(""));
+          case "getMtu" -> stored.getOrDefault("Mtu", new JsonPrimitive(1200));
+          case "setIceTcp", "closeDataChannel", "createDataChannel" -> JsonNull.INSTANCE;
           case "getIceTcp" -> new JsonPrimitive(false);
-          case "getMtu" -> new JsonPrimitive(1200);
-          case "getDtlsConnectionState" -> new JsonPrimitive("CONNECTED");
+          case "getDtlsConnectionState" -> dtlsConnections();
           case "requestKeyframe" -> {
             for (MediaKind k : MediaKind.values()) {
               requestKeyframe(k);
@@ -274,6 +291,24 @@ public final class WebRtcEndpointObject extends MediaElement {
           }
           default -> bandwidthProperty(operation, params);
         });
+  }
+
+  /** One DtlsConnection (bundled: one transport) in KMS's shape, from the connection state. */
+  private JsonArray dtlsConnections() {
+    JsonObject c = Structs.of("DtlsConnection");
+    c.addProperty("streamId", "1");
+    c.addProperty("componentId", "1");
+    c.addProperty("connectionId", id());
+    synchronized (lock) {
+      c.addProperty(
+          "state",
+          connectionState.equals("CONNECTED")
+              ? "CONNECTED"
+              : negotiation == Negotiation.NEW ? "NEW" : "CONNECTING");
+    }
+    JsonArray a = new JsonArray();
+    a.add(c);
+    return a;
   }
 
   private static EngineException missing(String name) {
@@ -374,7 +409,7 @@ public final class WebRtcEndpointObject extends MediaElement {
     if (!anyMedia) {
       synchronized (lock) {
         negotiation = Negotiation.NEW; // nothing was negotiated: a usable offer may follow
-        remoteSdp = null;
+        remoteSdp = "";
       }
       throw new EngineException(
           KmsError.SDP_END_POINT_PROCESS_OFFER_ERROR, "the offer has no audio or video to relay");
