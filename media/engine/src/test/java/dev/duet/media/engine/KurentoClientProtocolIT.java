@@ -162,8 +162,21 @@ class KurentoClientProtocolIT {
     assertThat(c.getSink().getId()).isEqualTo(b.getId());
     assertThat(c.getMediaType()).isEqualTo(MediaType.VIDEO);
     assertThat(a.getSinkConnections()).hasSize(1);
-    a.disconnect(b);
+    // A new source for b's video replaces a, which is told it was disconnected (as on KMS).
+    WebRtcEndpoint other = new WebRtcEndpoint.Builder(pipeline).build();
+    CompletableFuture<org.kurento.client.ElementDisconnectedEvent> replaced =
+        new CompletableFuture<>();
+    a.addElementDisconnectedListener(replaced::complete);
+    other.connect(b, MediaType.VIDEO);
+    org.kurento.client.ElementDisconnectedEvent d = replaced.get(5, TimeUnit.SECONDS);
+    assertThat(d.getSink().getId()).isEqualTo(b.getId());
+    assertThat(d.getMediaType()).isEqualTo(MediaType.VIDEO);
     assertThat(a.getSinkConnections()).isEmpty();
+    assertThat(b.getSourceConnections())
+        .singleElement()
+        .satisfies(e -> assertThat(e.getSource().getId()).isEqualTo(other.getId()));
+    other.disconnect(b);
+    assertThat(other.getSinkConnections()).isEmpty();
     pipeline.release();
   }
 

@@ -323,13 +323,18 @@ public abstract class MediaElement extends MediaObject {
   private JsonElement connect(Params params) {
     MediaElement sink = sinkParam(params);
     List<MediaKind> kinds = MediaKind.selected(params.string("mediaType"));
-    pipeline.onGraph(
-        () -> {
-          for (MediaKind k : kinds) {
-            pipeline.connect(this, sink, k);
-          }
-          return null;
-        });
+    Map<MediaKind, MediaElement> replaced =
+        pipeline.onGraph(
+            () -> {
+              Map<MediaKind, MediaElement> r = new EnumMap<>(MediaKind.class);
+              for (MediaKind k : kinds) {
+                pipeline.connect(this, sink, k).ifPresent(old -> r.put(k, old));
+              }
+              return r;
+            });
+    // As on KMS, a sink's previous source is disconnected first (and says so).
+    replaced.forEach(
+        (k, old) -> old.raise("ElementDisconnected", connectionEvent(sink, k, params)));
     for (MediaKind k : kinds) {
       raise("ElementConnected", connectionEvent(sink, k, params));
     }

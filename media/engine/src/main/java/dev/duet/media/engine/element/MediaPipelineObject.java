@@ -202,19 +202,25 @@ public final class MediaPipelineObject extends MediaObject {
     }
   }
 
-  /** Connects {@code source -> sink} for {@code kind}, replacing the sink's previous source. */
-  void connect(MediaElement source, MediaElement sink, MediaKind kind) {
+  /**
+   * Connects {@code source -> sink} for {@code kind}, replacing the sink's previous source, which
+   * is returned (empty if there was none, or it was {@code source} already).
+   */
+  Optional<MediaElement> connect(MediaElement source, MediaElement sink, MediaKind kind) {
+    Optional<MediaElement> replaced = Optional.empty();
     for (Link l : List.copyOf(links)) {
       if (l.sink == sink && l.kind == kind) {
         if (l.source == source) {
-          return;
+          return Optional.empty();
         }
         unlink(l);
         links.remove(l);
+        replaced = Optional.of(l.source);
       }
     }
     links.add(new Link(source, sink, kind));
     reconcile();
+    return replaced;
   }
 
   /** Removes {@code source -> sink} for {@code kind}; false if there was no such connection. */
