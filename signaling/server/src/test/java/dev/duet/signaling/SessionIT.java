@@ -174,4 +174,30 @@ class SessionIT {
     assertThat(two.get("text").getAsString()).isEqualTo("two");
     assertThat(two.get("seq").getAsLong()).isEqualTo(2);
   }
+
+  @Test
+  void anAckBeyondWhatWasSentLosesNothing() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    a.send("chat.send", "to", p + "b", "text", "one", "clientMsgId", "1");
+    long seen = b.expect("chat.message").get("seq").getAsLong();
+    b.sendRaw("{\"type\":\"ack\",\"seq\":1000000000000000}"); // what it cannot have seen
+    String token = b.resumeToken();
+    b.drop();
+    a.send("chat.send", "to", p + "b", "text", "two", "clientMsgId", "2");
+    JsonObject sent;
+    do { // "two" is stored and queued for b before b resumes
+      sent = a.expectSkipping("chat.sent", "presence", "chat.receipt");
+    } while (!sent.get("clientMsgId").getAsString().equals("2"));
+    // The resume claims far more than was ever sent, too: "two" was never sent, so it stays.
+    Recorder b2 =
+        server.track(
+            Recorder.connect(
+                server.wsUri(server.token(p + "b"), "resume=" + token + "&lastSeq=1000000000000"),
+                java.util.Map.of(),
+                1));
+    JsonObject two = b2.expect("chat.message");
+    assertThat(two.get("text").getAsString()).isEqualTo("two");
+    assertThat(two.get("seq").getAsLong()).isGreaterThan(seen);
+  }
 }

@@ -29,6 +29,7 @@ public final class Session {
   private final Deque<Frame> outbox = new ArrayDeque<>();
   private long lastSeq;
   private long sentUpTo;
+  private long highestSent; // the highest seq ever handed to a link: acks go no further
   private String resumeToken;
   private Link link;
   private Instant detachedAt;
@@ -92,14 +93,17 @@ public final class Session {
   }
 
   /**
-   * Cumulative acknowledgement. Acks beyond the last sent seq are clamped.
+   * Cumulative acknowledgement. Acks beyond the highest seq ever sent are clamped to it.
    *
    * @return the frames that left the outbox (for delivery receipts)
    */
   public List<Frame> ack(long seq) {
     synchronized (this) {
+      // A client cannot have seen a frame never sent to it: acking one would drop it unseen
+      // (and report its chat message delivered).
+      long upTo = Math.min(seq, highestSent);
       List<Frame> acked = new ArrayList<>();
-      while (!outbox.isEmpty() && outbox.peekFirst().seq() <= seq) {
+      while (!outbox.isEmpty() && outbox.peekFirst().seq() <= upTo) {
         acked.add(outbox.pollFirst());
       }
       return acked;
@@ -118,7 +122,7 @@ public final class Session {
       old = link == newLink ? null : link;
       link = newLink;
       detachedAt = null;
-      sentUpTo = Math.max(0, Math.min(lastSeqSeen, lastSeq));
+      sentUpTo = Math.max(0, Math.min(lastSeqSeen, highestSent));
       if (!outbox.isEmpty()) {
         sentUpTo = Math.min(sentUpTo, outbox.peekFirst().seq() - 1);
       }
@@ -155,6 +159,7 @@ public final class Session {
       for (Frame f : outbox) {
         if (f.seq() > sentUpTo) {
           sentUpTo = f.seq();
+          highestSent = Math.max(highestSent, sentUpTo);
           return Optional.of(f);
         }
       }
@@ -173,6 +178,7 @@ public final class Session {
         if (f.seq() > after) {
           out.add(f);
           sentUpTo = Math.max(sentUpTo, f.seq());
+          highestSent = Math.max(highestSent, sentUpTo);
         }
       }
       return out;
