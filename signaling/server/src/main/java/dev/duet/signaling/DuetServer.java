@@ -281,6 +281,7 @@ public final class DuetServer implements AutoCloseable {
     connector.setIdleTimeout(45_000); // longer than the longest long poll (30 s)
     server.addConnector(connector);
     server.setStopTimeout(5000);
+    server.setErrorHandler(new dev.duet.signaling.http.JsonErrorHandler());
 
     Authenticator auth = new Authenticator(verifier, config.allowedOrigins(), clock, metrics);
     var upgrade = WebSocketEndpoint.create(server, config, switchboard, metrics);

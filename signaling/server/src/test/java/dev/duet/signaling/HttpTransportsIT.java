@@ -57,6 +57,22 @@ class HttpTransportsIT {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A GET sent as raw HTTP/1.1 (the path as is), its whole response as text. */
+  String rawGet(String path, String token) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port())) {
+      socket.setSoTimeout(10_000);
+      String request =
+          "GET "
+              + path
+              + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+              + token
+              + "\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(
+          socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   @Test
   void aCallWorksBetweenAnSseCallerAndALongPollingCallee() {
     Client a = server.connect("sse-a", Transport.SSE, port(), null, 0);
@@ -119,6 +135,70 @@ class HttpTransportsIT {
     assertThat(post("/send?session=" + sid, "garbage", "{}").statusCode()).isEqualTo(401);
     assertThat(get("/poll?wait=0", null).statusCode()).isEqualTo(401);
     assertThat(get("/sse", "garbage").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void awkwardBodiesAndQueriesGetJsonErrorsAndLoseNothing() throws Exception {
+    Client a = server.connect("odd-a", Transport.LONGPOLL, port(), null, 0);
+    String sid = a.welcome().get("sessionId").getAsString();
+    String token = server.token("odd-a");
+    String send = "/send?session=" + sid;
+
+    // Not UTF-8: refused as a bad request, in JSON.
+    HttpResponse<String> latin1 =
+        HTTP.send(
+            HttpRequest.newBuilder(server.http(send))
+                .header("Authorization", "Bearer " + token)
+                .POST(
+                    HttpRequest.BodyPublishers.ofByteArray(
+                        new byte[] {
+                          '{', '"', 't', 'y', 'p', 'e', '"', ':', '"', (byte) 0xff, '"', '}'
+                        }))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(latin1.statusCode()).isEqualTo(400);
+    assertThat(latin1.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+    assertThat(latin1.body()).contains("bad_request").doesNotContain("Exception");
+
+    // A chunked body (no length to check first) far over the limit: refused at the limit.
+    byte[] megabyte = new byte[1 << 20];
+    java.util.Arrays.fill(megabyte, (byte) ' ');
+    HttpResponse<String> chunked =
+        HTTP.send(
+            HttpRequest.newBuilder(server.http(send))
+                .header("Authorization", "Bearer " + token)
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () ->
+                            new java.io.SequenceInputStream(
+                                java.util.Collections.enumeration(
+                                    java.util.Collections.nCopies(
+                                        64, new java.io.ByteArrayInputStream(megabyte))))))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(chunked.body()).contains("too_large");
+
+    // A batch with one absurdly nested element: that element is refused, the others run.
+    String deep = "[".repeat(20_000) + "]".repeat(20_000);
+    JsonArray nested =
+        errors(post(send, token, "[{\"type\":\"ping\",\"id\":\"p1\"}," + deep + "]"));
+    assertThat(nested).hasSize(1);
+    assertThat(nested.get(0).getAsJsonObject().get("code").getAsString()).isEqualTo("bad_request");
+    assertThat(a.expect("pong").get("re").getAsString()).isEqualTo("p1");
+
+    // Malformed query strings, on REST and on a transport: JSON 400s, not HTML or 500s.
+    // (java.net.URI refuses to build such a request: sent over a plain socket.)
+    for (String path : new String[] {"/api/calls?x=%zz", "/poll?session=" + sid + "&x=%zz"}) {
+      String r = rawGet(path, token);
+      assertThat(r).as(path).startsWith("HTTP/1.1 400").contains("bad_request");
+      assertThat(r).as(path).doesNotContain("<html").doesNotContain("Exception");
+    }
+    HttpResponse<String> missing = get("/no/such/thing", token);
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.body()).contains("not_found").doesNotContain("<html");
+    a.assertExhausted();
   }
 
   @Test

@@ -16,7 +16,6 @@ import dev.duet.store.CallRecord;
 import dev.duet.store.CallStore;
 import dev.duet.store.Database;
 import dev.duet.store.StoredMessage;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,6 +79,16 @@ public final class ApiHandler extends Handler.Abstract {
       Json.error(response, callback, 400, ErrorCode.BAD_REQUEST, e.getMessage());
       return true;
     } catch (RuntimeException e) {
+      if (e instanceof org.eclipse.jetty.http.HttpException h && h.getCode() < 500) {
+        // Jetty refusing the request itself, e.g. a malformed query string (?x=%zz)
+        Json.error(
+            response,
+            callback,
+            h.getCode(),
+            JsonErrorHandler.codeOf(h.getCode()),
+            "malformed request (" + h.getReason() + ")");
+        return true;
+      }
       LOG.error("request {} failed", path, e);
       Json.error(response, callback, 500, ErrorCode.INTERNAL, "internal error");
       return true;
@@ -288,18 +297,11 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   private static JsonObject jsonBody(Request req) {
-    long len = req.getLength();
-    if (len > MAX_BODY) {
-      throw new BadRequest("body too large");
-    }
     String text;
     try {
-      text = Content.Source.asString(req, StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new BadRequest("could not read body");
-    }
-    if (text.length() > MAX_BODY) {
-      throw new BadRequest("body too large");
+      text = Json.body(req, MAX_BODY);
+    } catch (Json.BodyException e) {
+      throw new BadRequest(e.tooLarge() ? "body too large" : e.getMessage());
     }
     try {
       JsonElement e = JsonParser.parseString(text);

@@ -66,6 +66,50 @@ public final class Json {
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
   }
 
+  /** Why a request body could not be read: {@link #tooLarge()} or not UTF-8 / not readable. */
+  public static final class BodyException extends Exception {
+    private final boolean tooLarge;
+
+    BodyException(boolean tooLarge, String message) {
+      super(message, null, false, false);
+      this.tooLarge = tooLarge;
+    }
+
+    public boolean tooLarge() {
+      return tooLarge;
+    }
+  }
+
+  /**
+   * The request body as strict UTF-8, reading at most {@code limit} bytes whatever the request
+   * declares (a chunked body has no length to check first): a longer one stops the read at the
+   * limit. Malformed UTF-8 is refused, not replaced.
+   */
+  public static String body(Request request, int limit) throws BodyException {
+    if (request.getLength() > limit) {
+      throw new BodyException(true, "body over " + limit + " bytes");
+    }
+    byte[] bytes;
+    try (java.io.InputStream in = Content.Source.asInputStream(request)) {
+      bytes = in.readNBytes(limit + 1);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new BodyException(false, "could not read the body");
+    }
+    if (bytes.length > limit) {
+      throw new BodyException(true, "body over " + limit + " bytes");
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new BodyException(false, "the body is not UTF-8");
+    }
+  }
+
   /** {@code {"error":{"code":..., "message":...}}} */
   public static void error(
       Response response, Callback callback, int status, ErrorCode code, String message) {

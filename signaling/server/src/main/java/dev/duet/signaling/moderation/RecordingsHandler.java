@@ -17,7 +17,6 @@ import dev.duet.store.RecordingFlag;
 import dev.duet.store.RecordingQuery;
 import dev.duet.store.RecordingStatus;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -210,7 +209,7 @@ public final class RecordingsHandler extends Handler.Abstract {
         } else {
           throw methodNotAllowed();
         }
-        String note = req.getLength() > 0 ? string(jsonBody(req), "note", 1000).orElse("") : "";
+        String note = req.getLength() != 0 ? string(jsonBody(req), "note", 1000).orElse("") : "";
         Json.write(resp, cb, 200, recording(moderation.hold(moderator, id, hold, note)));
       }
       default -> throw new ModerationException(Kind.NOT_FOUND, "no such endpoint");
@@ -484,17 +483,12 @@ public final class RecordingsHandler extends Handler.Abstract {
   }
 
   private static JsonObject jsonBody(Request req) {
-    if (req.getLength() > MAX_BODY) {
-      throw new ModerationException(Kind.BAD_REQUEST, "body too large");
-    }
     String text;
     try {
-      text = Content.Source.asString(req, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ModerationException(Kind.BAD_REQUEST, "could not read body");
-    }
-    if (text.length() > MAX_BODY) {
-      throw new ModerationException(Kind.BAD_REQUEST, "body too large");
+      text = dev.duet.signaling.http.Json.body(req, MAX_BODY);
+    } catch (dev.duet.signaling.http.Json.BodyException e) {
+      throw new ModerationException(
+          Kind.BAD_REQUEST, e.tooLarge() ? "body too large" : e.getMessage());
     }
     if (text.isBlank()) {
       return new JsonObject();

@@ -19,7 +19,6 @@ import dev.duet.signaling.http.Json;
 import dev.duet.signaling.session.Frame;
 import dev.duet.signaling.session.Session;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -245,13 +244,14 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     }
     String body;
     try {
-      body = Content.Source.asString(request, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      Json.error(response, callback, 400, ErrorCode.BAD_REQUEST, "could not read the body");
-      return;
-    }
-    if (body.getBytes(StandardCharsets.UTF_8).length > limit) {
-      Json.error(response, callback, 413, ErrorCode.TOO_LARGE, "body over " + limit + " bytes");
+      body = Json.body(request, (int) limit);
+    } catch (Json.BodyException e) {
+      if (e.tooLarge()) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close"); // the rest stays unread
+        Json.error(response, callback, 413, ErrorCode.TOO_LARGE, e.getMessage());
+      } else {
+        Json.error(response, callback, 400, ErrorCode.BAD_REQUEST, e.getMessage());
+      }
       return;
     }
     JsonArray errors = new JsonArray();
@@ -263,6 +263,14 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     }
     if (parsed != null && parsed.isJsonArray()) {
       for (JsonElement e : parsed.getAsJsonArray()) {
+        if (nestedDeeperThan(e, MAX_NESTING)) {
+          // No message nests this deep; re-serialising it to decode it would recurse per level.
+          errors.add(
+              encode(
+                  ServerMessage.Error.of(
+                      ErrorCode.BAD_REQUEST, "message nested deeper than " + MAX_NESTING, null)));
+          continue;
+        }
         switchboard
             .handleText(session.get(), e.toString())
             .ifPresent(err -> errors.add(encode(err)));
@@ -274,6 +282,29 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     JsonObject out = new JsonObject();
     out.add("errors", errors);
     Json.write(response, callback, 200, out);
+  }
+
+  /** Deeper than any protocol message (a candidate inside a message is 2 levels). */
+  private static final int MAX_NESTING = 16;
+
+  /** Whether {@code e} nests arrays/objects more than {@code max} levels (iterative: no stack). */
+  static boolean nestedDeeperThan(JsonElement e, int max) {
+    java.util.ArrayDeque<JsonElement> level = new java.util.ArrayDeque<>(List.of(e));
+    for (int depth = 0; !level.isEmpty(); depth++) {
+      if (depth > max) {
+        return true;
+      }
+      java.util.ArrayDeque<JsonElement> next = new java.util.ArrayDeque<>();
+      for (JsonElement x : level) {
+        if (x.isJsonArray()) {
+          x.getAsJsonArray().forEach(next::add);
+        } else if (x.isJsonObject()) {
+          next.addAll(x.getAsJsonObject().asMap().values());
+        }
+      }
+      level = next;
+    }
+    return false;
   }
 
   private static JsonElement encode(ServerMessage.Error e) {
