@@ -56,6 +56,18 @@ public final class Codec {
     return read(obj, t.type(), id);
   }
 
+  /**
+   * The {@code id} of a client message, if it has a readable one, without decoding the rest: for an
+   * error that refuses the message before decoding it (e.g. rate limiting). Never throws.
+   */
+  public static java.util.Optional<String> peekId(String json) {
+    try {
+      return java.util.Optional.ofNullable(idOf(parseObject(json)));
+    } catch (ProtocolException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** Decodes one client message from an already parsed JSON object (HTTP batch bodies). */
   public static ClientMessage decodeClient(JsonElement element) {
     if (!element.isJsonObject()) {

@@ -270,6 +270,15 @@ class CodecErrorTest {
     assertThat(decodeFails("{type:'ping'}").code()).isEqualTo(ErrorCode.BAD_REQUEST);
   }
 
+  @Test
+  void peekIdReadsOnlyTheIdAndNeverThrows() {
+    assertThat(Codec.peekId("{\"type\":\"chat.send\",\"id\":\"m-7\",\"to\":5}")).hasValue("m-7");
+    assertThat(Codec.peekId("{\"type\":\"ping\"}")).isEmpty();
+    assertThat(Codec.peekId("{\"id\":{\"nested\":1}}")).isEmpty();
+    assertThat(Codec.peekId("{not json")).isEmpty();
+    assertThat(Codec.peekId("[1,2]")).isEmpty();
+  }
+
   private static ProtocolException decodeFails(String json) {
     ProtocolException e =
         catchThrowableOfType(ProtocolException.class, () -> Codec.decodeClient(json));

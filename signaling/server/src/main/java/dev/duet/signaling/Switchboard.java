@@ -317,7 +317,12 @@ public final class Switchboard implements AutoCloseable {
         session.link().ifPresent(l -> l.close(CloseCode.RATE_LIMIT_ABUSE, "rate limit abuse"));
         return Optional.empty();
       }
-      return Optional.of(error(ErrorCode.RATE_LIMITED, "too many messages; slow down", null));
+      // With the refused message's id, so a client (a batch above all) knows which one to resend.
+      return Optional.of(
+          error(
+              ErrorCode.RATE_LIMITED,
+              "too many messages; slow down",
+              Codec.peekId(text).orElse(null)));
     }
     ClientMessage message;
     try {

@@ -147,13 +147,16 @@ class ChatIT {
   void sendingTooFastIsRateLimited() {
     Recorder a = server.connect(p + "a");
     int limited = 0;
+    java.util.Set<String> ids = new java.util.HashSet<>();
     for (int i = 0; i < 60; i++) {
-      a.send("chat.send", "to", p + "b", "text", "spam", "clientMsgId", "r" + i);
+      ids.add(a.send("chat.send", "to", p + "b", "text", "spam", "clientMsgId", "r" + i));
     }
     for (int i = 0; i < 60; i++) {
       JsonObject m = a.next();
       if (m.get("type").getAsString().equals("error")) {
         assertThat(m.get("code").getAsString()).isEqualTo("rate_limited");
+        // names the refused message, so the client knows which to send again
+        assertThat(ids).contains(m.get("re").getAsString());
         limited++;
       }
     }
