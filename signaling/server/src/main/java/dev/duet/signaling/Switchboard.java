@@ -41,6 +41,8 @@ import dev.duet.store.StoredMessage;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -188,6 +190,7 @@ public final class Switchboard implements AutoCloseable {
             for (ServerMessage m : calls.ringingFor(principal.user())) {
               send(session, m);
             }
+            trimSessions(principal.user(), session);
           });
       store.execute(() -> deliverStored(session));
       if (firstOfUser) {
@@ -275,6 +278,28 @@ public final class Switchboard implements AutoCloseable {
         },
         wait,
         TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Call loop: a user past {@link Config#maxSessionsPerUser()} sessions loses the oldest ones,
+   * detached before attached (4006 on an attached link). Each session holds an outbox, a copy of
+   * every message to its user and the stored backlog: without a cap one token opening sessions in a
+   * loop (a poll without session= opens one) multiplies what every message costs.
+   */
+  private void trimSessions(String user, Session newest) {
+    List<Session> mine = new ArrayList<>(sessions.ofUser(user));
+    int excess = mine.size() - config.maxSessionsPerUser();
+    if (excess <= 0) {
+      return;
+    }
+    mine.remove(newest);
+    mine.sort(
+        Comparator.comparing((Session s) -> s.detachedSince().isEmpty())
+            .thenComparing(s -> s.detachedSince().orElse(Instant.MAX))
+            .thenComparing(Session::createdAt));
+    for (Session s : mine.subList(0, Math.min(excess, mine.size()))) {
+      end(s, "over " + config.maxSessionsPerUser() + " sessions for its user");
+    }
   }
 
   /** Ends a session for good: its calls end with connection_lost. Runs on the call loop. */

@@ -200,4 +200,40 @@ class SessionIT {
     assertThat(two.get("text").getAsString()).isEqualTo("two");
     assertThat(two.get("seq").getAsLong()).isGreaterThan(seen);
   }
+
+  @Test
+  void aUserPastTheSessionCapLosesItsOldestSessionsDetachedFirst() throws Exception {
+    java.util.List<Recorder> open = new java.util.ArrayList<>();
+    for (int i = 0; i < 16; i++) { // the default DUET_MAX_SESSIONS_PER_USER
+      open.add(server.connect(p + "many"));
+    }
+    Recorder dropped = open.remove(4);
+    String token = dropped.resumeToken();
+    String droppedId = dropped.welcome().get("sessionId").getAsString();
+    dropped.drop(); // in its resume grace: detached
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (server
+        .server()
+        .switchboard()
+        .sessionOf(droppedId, p + "many")
+        .orElseThrow()
+        .detachedSince()
+        .isEmpty()) {
+      assertThat(System.nanoTime()).as("the server noticed the drop").isLessThan(deadline);
+      Thread.sleep(10); // polling the session's state with a deadline: no event to await
+    }
+    Recorder seventeenth = server.connect(p + "many");
+    seventeenth.assertExhausted();
+    // The detached one went first: its resume now opens a fresh session...
+    Recorder back =
+        server.track(
+            Recorder.connect(
+                server.wsUri(server.token(p + "many"), "resume=" + token + "&lastSeq=0"),
+                java.util.Map.of()));
+    assertThat(back.welcome().get("resumed").getAsBoolean()).isFalse();
+    // ... which made 17 again: now the oldest attached one is closed with 4006.
+    assertThat(open.get(0).awaitClose()).isEqualTo(4006);
+    open.get(1).assertExhausted();
+    seventeenth.assertExhausted();
+  }
 }

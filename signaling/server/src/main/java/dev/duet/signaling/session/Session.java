@@ -33,6 +33,7 @@ public final class Session {
   private String resumeToken;
   private Link link;
   private Instant detachedAt;
+  private final Instant createdAt;
   private boolean ended;
 
   Session(String id, Principal principal, String resumeToken, int maxOutbox, Instant now) {
@@ -41,6 +42,12 @@ public final class Session {
     this.resumeToken = resumeToken;
     this.maxOutbox = maxOutbox;
     this.detachedAt = now;
+    this.createdAt = now;
+  }
+
+  /** When the session was opened. */
+  public Instant createdAt() {
+    return createdAt;
   }
 
   public String id() {
