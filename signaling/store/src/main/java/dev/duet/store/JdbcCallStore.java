@@ -21,9 +21,15 @@ public final class JdbcCallStore implements CallStore {
       "call_id, caller, callee, created_ms, answered_ms, ended_ms, end_reason, media_path,"
           + " path_switched_ms, recorded";
 
+  /**
+   * Updates the row of this very call: same id, same parties, same creation time. A client picks
+   * call ids; one reusing the id of another call (after a restart emptied the server's memory of
+   * ended calls) must not rewrite that call's record nor inherit its recordings.
+   */
   private static final String UPDATE =
-      "UPDATE calls SET caller = ?, callee = ?, created_ms = ?, answered_ms = ?, ended_ms = ?,"
-          + " end_reason = ?, media_path = ?, path_switched_ms = ?, recorded = ? WHERE call_id = ?";
+      "UPDATE calls SET answered_ms = ?, ended_ms = ?, end_reason = ?, media_path = ?,"
+          + " path_switched_ms = ?, recorded = ?"
+          + " WHERE call_id = ? AND caller = ? AND callee = ? AND created_ms = ?";
 
   private static final String INSERT =
       "INSERT INTO calls (caller, callee, created_ms, answered_ms, ended_ms, end_reason,"
@@ -175,7 +181,35 @@ public final class JdbcCallStore implements CallStore {
   }
 
   private static void saveRow(Connection connection, CallRecord call) throws SQLException {
-    Jdbc.Binder binder =
+    Jdbc.Binder update =
+        params(
+            call.answeredAt(),
+            call.endedAt(),
+            call.endReason(),
+            call.mediaPath(),
+            call.pathSwitchedAt(),
+            call.recorded(),
+            call.callId(),
+            call.caller(),
+            call.callee(),
+            call.createdAt());
+    if (Jdbc.update(connection, UPDATE, update) > 0) {
+      return;
+    }
+    boolean taken =
+        !Jdbc.list(
+                connection,
+                "SELECT call_id FROM calls WHERE call_id = ?",
+                params(call.callId()),
+                row -> row.getString(1))
+            .isEmpty();
+    if (taken) {
+      throw new StoreException(
+          "call id " + call.callId() + " belongs to an earlier call: this one is not recorded");
+    }
+    Jdbc.update(
+        connection,
+        INSERT,
         params(
             call.caller(),
             call.callee(),
@@ -186,10 +220,7 @@ public final class JdbcCallStore implements CallStore {
             call.mediaPath(),
             call.pathSwitchedAt(),
             call.recorded(),
-            call.callId());
-    if (Jdbc.update(connection, UPDATE, binder) == 0) {
-      Jdbc.update(connection, INSERT, binder);
-    }
+            call.callId()));
   }
 
   private static void insertRecordingIds(Connection connection, CallRecord call)

@@ -4,6 +4,7 @@ import static dev.duet.store.StoreFixtures.at;
 import static dev.duet.store.StoreFixtures.millis;
 import static dev.duet.store.StoreFixtures.unique;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,6 +96,27 @@ abstract class CallStoreContract {
     assertThat(found.recordingIds()).containsExactly("r2");
     assertThat(found.endReason()).contains("ice_failed");
     assertThat(found.duration()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aCallReusingAnotherCallsIdCannotRewriteItsRecordNorTakeItsRecordings() {
+    String id = unique("call");
+    CallRecord first =
+        CallRecord.invited(id, alice, bob, at(0), true)
+            .withAnswered(at(1))
+            .withRecording("rec-1")
+            .withEnded(at(9), "hangup");
+    store.save(first);
+    // The same id, later, between other people (or the same ones): another call.
+    CallRecord reuse = CallRecord.invited(id, alice, carol, at(100), false);
+    assertThatThrownBy(() -> store.saveState(reuse))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("belongs to an earlier call");
+    assertThatThrownBy(() -> store.save(reuse.withEnded(at(101), "cancelled")))
+        .isInstanceOf(StoreException.class);
+    CallRecord kept = store.find(id).orElseThrow();
+    assertThat(kept).isEqualTo(truncated(first));
+    assertThat(kept.recordingIds()).containsExactly("rec-1");
   }
 
   @Test
