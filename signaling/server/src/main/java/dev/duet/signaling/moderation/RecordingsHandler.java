@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -66,6 +67,11 @@ public final class RecordingsHandler extends Handler.Abstract {
   private final Authenticator auth;
   private final Moderation moderation;
   private final PlayTickets tickets;
+  // (moderator, recording) -> when its play was last audited (System.nanoTime), so a player that
+  // never asks for byte 0 is audited too, without one entry per range request.
+  private final Map<String, Long> playAudited = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final long PLAY_AUDIT_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(10);
+  private static final int MAX_PLAY_AUDIT_ENTRIES = 10_000;
 
   public RecordingsHandler(Authenticator auth, Moderation moderation, PlayTickets tickets) {
     this.auth = auth;
@@ -345,7 +351,7 @@ public final class RecordingsHandler extends Handler.Abstract {
     }
     ByteRange range =
         ask instanceof ByteRange.Part part ? part.range() : new ByteRange(0, size - 1);
-    if (!head && range.first() == 0) {
+    if (!head && auditPlay(moderator, id, range.first() == 0)) {
       moderation.played(
           moderator,
           id,
@@ -480,6 +486,29 @@ public final class RecordingsHandler extends Handler.Abstract {
           Kind.BAD_REQUEST, "'" + field + "' must be at most " + max + " characters");
     }
     return Optional.of(s);
+  }
+
+  /**
+   * Whether a GET of a recording's media is audited as a play: every one from byte 0 (a player
+   * starting), and any other range when this moderator's play of it was not audited in the last ten
+   * minutes (a client asking for {@code bytes=1-} gets the whole file but byte 0, which is always
+   * the same).
+   */
+  private boolean auditPlay(String moderator, String recordingId, boolean fromStart) {
+    long now = System.nanoTime();
+    String key = moderator + "\n" + recordingId;
+    Long last = playAudited.get(key);
+    boolean audit = fromStart || last == null || now - last > PLAY_AUDIT_WINDOW_NANOS;
+    if (audit) {
+      if (playAudited.size() >= MAX_PLAY_AUDIT_ENTRIES) {
+        playAudited.values().removeIf(t -> now - t > PLAY_AUDIT_WINDOW_NANOS);
+        if (playAudited.size() >= MAX_PLAY_AUDIT_ENTRIES) {
+          playAudited.clear(); // forgetting only means auditing a range play once more
+        }
+      }
+      playAudited.put(key, now);
+    }
+    return audit;
   }
 
   private static JsonObject jsonBody(Request req) {
