@@ -452,6 +452,11 @@ public final class Switchboard implements AutoCloseable {
       }
       case ICE_CANDIDATE -> {
         var c = (ClientMessage.IceCandidate) m;
+        Optional<String> problem = MediaChecks.candidateProblem(c.candidate());
+        if (problem.isPresent()) {
+          replyError(session, ErrorCode.BAD_REQUEST, problem.get(), c.id());
+          return;
+        }
         ServerMessage out = new ServerMessage.IceCandidate(c.callId(), c.candidate(), me.user());
         loop.execute(
             () -> {
@@ -488,11 +493,9 @@ public final class Switchboard implements AutoCloseable {
   }
 
   private boolean checkSdp(Session session, String sdp, String re) {
-    if (!sdp.startsWith("v=0")) {
-      replyError(session, ErrorCode.BAD_REQUEST, "invalid SDP: must start with v=0", re);
-      return false;
-    }
-    return true;
+    Optional<String> problem = MediaChecks.sdpProblem(sdp);
+    problem.ifPresent(p -> replyError(session, ErrorCode.BAD_REQUEST, p, re));
+    return problem.isEmpty();
   }
 
   private void onLoop(java.util.function.Supplier<Transition> event) {

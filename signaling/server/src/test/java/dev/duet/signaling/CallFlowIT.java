@@ -218,7 +218,7 @@ class CallFlowIT {
     b.expect("call.accepted");
 
     for (String type : new String[] {"sdp.offer", "sdp.answer"}) {
-      String mid = mallory.send(type, "callId", id, "sdp", "v=0\r\nevil");
+      String mid = mallory.send(type, "callId", id, "sdp", "v=0\r\ns=evil\r\n");
       JsonObject err = mallory.expect("error");
       assertThat(err.get("code").getAsString()).isEqualTo("not_in_call");
       assertThat(err.get("re").getAsString()).isEqualTo(mid);
@@ -232,6 +232,38 @@ class CallFlowIT {
 
     a.assertExhausted();
     b.assertExhausted();
+  }
+
+  @Test
+  void malformedSdpAndCandidatesAreRefusedAndNeverReachThePeer() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    String id = callId();
+    a.send("call.invite", "callId", id, "to", p + "b");
+    b.expect("call.incoming");
+    b.send("call.accept", "callId", id);
+    a.expect("call.accepted");
+    b.expect("call.accepted");
+
+    for (String sdp :
+        new String[] {"v=0 this is not sdp \u0000 <script>", "v=0\r\n<b>hi</b>\r\n"}) {
+      String mid = a.send("sdp.offer", "callId", id, "sdp", sdp);
+      JsonObject err = a.expect("error");
+      assertThat(err.get("code").getAsString()).isEqualTo("bad_request");
+      assertThat(err.get("message").getAsString()).startsWith("invalid SDP");
+      assertThat(err.get("re").getAsString()).isEqualTo(mid);
+    }
+    JsonObject garbage = new JsonObject();
+    garbage.addProperty("candidate", "garbage");
+    garbage.addProperty("sdpMLineIndex", -7);
+    String cid = a.send("ice.candidate", "callId", id, "candidate", garbage);
+    JsonObject err = a.expect("error");
+    assertThat(err.get("code").getAsString()).isEqualTo("bad_request");
+    assertThat(err.get("re").getAsString()).isEqualTo(cid);
+
+    b.assertExhausted();
+    a.send("sdp.offer", "callId", id, "sdp", "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\n");
+    b.expect("sdp.offer"); // a well-formed one still goes through
   }
 
   @Test

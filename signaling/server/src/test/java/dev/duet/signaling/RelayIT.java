@@ -33,7 +33,7 @@ class RelayIT {
       assertThat(b.expect("error").get("code").getAsString()).isEqualTo("invalid_state");
 
       // An offer the relay cannot use is the sender's mistake: an error, and the call goes on.
-      String offerId = a.send("sdp.offer", "callId", id, "sdp", "v=0\r\nnot really sdp\r\n");
+      String offerId = a.send("sdp.offer", "callId", id, "sdp", "v=0\r\ns=no media to relay\r\n");
       JsonObject err = a.expect("error");
       assertThat(err.get("code").getAsString()).isEqualTo("bad_request");
       assertThat(err.get("re").getAsString()).isEqualTo(offerId);

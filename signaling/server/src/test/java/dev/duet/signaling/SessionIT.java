@@ -93,15 +93,15 @@ class SessionIT {
     long seen = b.lastSeq();
     String token = b.resumeToken();
     b.drop();
-    a.send("sdp.offer", "callId", id, "sdp", "v=0\r\nwhile-away");
+    a.send("sdp.offer", "callId", id, "sdp", "v=0\r\ns=while-away");
     a.send("ice.candidate", "callId", id, "candidate", CallFlowIT.candidate(7));
     a.assertExhausted(); // a is not told anything ended
     Recorder b2 = server.resume(p + "b", token, seen);
-    assertThat(b2.expect("sdp.offer").get("sdp").getAsString()).isEqualTo("v=0\r\nwhile-away");
+    assertThat(b2.expect("sdp.offer").get("sdp").getAsString()).isEqualTo("v=0\r\ns=while-away");
     assertThat(
             b2.expect("ice.candidate").getAsJsonObject("candidate").get("candidate").getAsString())
         .contains("candidate:7");
-    b2.send("sdp.answer", "callId", id, "sdp", "v=0\r\nanswer");
+    b2.send("sdp.answer", "callId", id, "sdp", "v=0\r\ns=answer");
     a.expect("sdp.answer");
 
     // And the caller resumes too.
