@@ -114,6 +114,15 @@ class CallBookTest {
   }
 
   @Test
+  void aCalleeThatCannotBeAUserIdIsABadRequest() {
+    assertError(
+        book.invite(A1, ID, "x".repeat(129), false, "c-1"), A1, ErrorCode.BAD_REQUEST, "c-1");
+    assertError(book.invite(A1, ID, "bo\u0000b", false, "c-2"), A1, ErrorCode.BAD_REQUEST, "c-2");
+    assertThat(book.callOf("alice")).isEmpty();
+    assertThat(book.invite(A1, ID, "b".repeat(128), false, null).isError()).isFalse();
+  }
+
+  @Test
   void callingYourselfIsABadRequest() {
     Transition t = book.invite(A1, ID, "alice", false, "c-1");
 
