@@ -308,6 +308,27 @@ class KurentoClientProtocolIT {
   }
 
   @Test
+  void aPipelineAnotherSessionWorksWithOutlivesItsCreatorsSession() throws Exception {
+    KurentoClient creator = KurentoClient.create(engine.uri().toString());
+    MediaPipeline shared = creator.createMediaPipeline();
+    WebRtcEndpoint ep = new WebRtcEndpoint.Builder(shared).build();
+    creator.createMediaPipeline(); // the creator's alone
+    // A second application picks the endpoint up by id and works with it: a reference, as on KMS.
+    WebRtcEndpoint same = kurento.getById(ep.getId(), WebRtcEndpoint.class);
+    same.setName("picked-up");
+    assertThat(engine.objectCount()).isEqualTo(3);
+    creator.destroy(); // closeSession: its own pipeline goes, the shared one stays
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (engine.objectCount() > 2 && System.nanoTime() < deadline) {
+      Thread.sleep(10); // the close reaches the engine on its own: no event to await here
+    }
+    assertThat(engine.objectCount()).isEqualTo(2);
+    assertThat(same.getName()).isEqualTo("picked-up");
+    kurento.getById(shared.getId(), MediaPipeline.class).release();
+    assertThat(engine.objectCount()).isZero();
+  }
+
+  @Test
   void aDroppedSocketsPipelinesAreReleasedAfterTheGracePeriod() throws Exception {
     engine.close();
     engine = MediaEngine.start(config(0).withSessionGrace(Duration.ofMillis(300)));

@@ -133,6 +133,7 @@ public final class KurentoService implements EventSink, AutoCloseable {
   Optional<JsonObject> handle(Connection c, RpcRequest request) {
     try {
       JsonObject result = dispatch(c, request);
+      reference(c, request);
       return request.id().map(id -> RpcReply.result(request.id(), result));
     } catch (EngineException e) {
       LOG.debug("{} failed: {}", request.method(), e.getMessage());
@@ -246,10 +247,35 @@ public final class KurentoService implements EventSink, AutoCloseable {
     return result;
   }
 
+  /**
+   * As KMS does, a session that works with a pipeline (creates in it, invokes or subscribes on one
+   * of its objects) holds a reference to it, whoever created it: a second application (or a second
+   * instance of one) that picked a pipeline up by id keeps it alive when the first one's session
+   * closes.
+   */
+  private void reference(Connection c, RpcRequest r) {
+    switch (r.method()) {
+      case "create", "invoke", "subscribe" -> {
+        Optional<String> pipeline = r.pipelineId();
+        if (pipeline.isPresent() && objects.containsKey(pipeline.get())) {
+          sessionOf(c, r).pipelines().add(pipeline.get());
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /**
+   * A closed or expired session lets go of its pipelines: each is released unless another live
+   * session still references it.
+   */
   private void releaseSessionObjects(EngineSession s) {
     for (String pipelineId : List.copyOf(s.pipelines())) {
       MediaObject p = objects.get(pipelineId);
-      if (p != null) {
+      boolean shared =
+          sessions.values().stream()
+              .anyMatch(other -> other != s && other.pipelines().contains(pipelineId));
+      if (p != null && !shared) {
         releaseObject(p);
       }
     }
