@@ -304,7 +304,7 @@ class BrowserMediaIT {
     rec.addErrorListener(
         e -> {
           errors.incrementAndGet();
-          recorderError.complete(e.getDescription());
+          recorderError.complete(e.getType() + ": " + e.getDescription());
         });
     rec.addStoppedListener(e -> stopped.complete(null));
     pipeline.addErrorListener(e -> pipelineError.complete(e.getDescription()));
@@ -315,7 +315,9 @@ class BrowserMediaIT {
 
     // The error is the recorder's (once filesink's 64 KB buffer is first written), not the
     // call's, and the failed recording stops itself.
-    assertThat(recorderError.get(45, TimeUnit.SECONDS)).contains("No space left");
+    assertThat(recorderError.get(45, TimeUnit.SECONDS))
+        .startsWith("RESOURCE_ERROR_NO_SPACE_LEFT: ") // KMS's type for it
+        .contains("No space left");
     stopped.get(10, TimeUnit.SECONDS);
     assertThat(rec.getState().toString()).isEqualTo("STOP");
     long atError = bob.framesDecoded();

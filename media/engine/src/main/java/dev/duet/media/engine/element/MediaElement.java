@@ -120,7 +120,12 @@ public abstract class MediaElement extends MediaObject {
   /** An error posted by a GStreamer object this element {@link #owns}: raised as its Error. */
   void onError(GstObject source, int code, String message) {
     LOG.warn("{}: error from {}: {}", id(), source.getName(), message);
-    raiseError(message, code, "UNEXPECTED_ELEMENT_ERROR");
+    raiseError(message, code, errorType(source, code));
+  }
+
+  /** The KMS error type of an error from {@code source} ({@code code} is GStreamer's). */
+  protected String errorType(GstObject source, int code) {
+    return "UNEXPECTED_ELEMENT_ERROR";
   }
 
   /** Whether two wrappers wrap the same native object. */

@@ -250,6 +250,26 @@ public final class RecorderEndpointObject extends MediaElement {
   }
 
   /**
+   * A file error is typed as KMS types it (its MediaElement maps GStreamer's resource errors): the
+   * filesink's GST_RESOURCE_ERROR_OPEN_WRITE / _OPEN_READ_WRITE (6, 7), _WRITE (10) and
+   * _NO_SPACE_LEFT (14).
+   */
+  @Override
+  protected String errorType(GstObject source, int code) {
+    if (source instanceof Element e
+        && e.getFactory() != null
+        && "filesink".equals(e.getFactory().getName())) {
+      return switch (code) {
+        case 6, 7 -> "RESOURCE_ERROR_OPEN";
+        case 10 -> "RESOURCE_ERROR_WRITE";
+        case 14 -> "RESOURCE_ERROR_NO_SPACE_LEFT";
+        default -> super.errorType(source, code);
+      };
+    }
+    return super.errorType(source, code);
+  }
+
+  /**
    * A recording that fails (its file cannot be written: disk full, I/O error) raises one Error and,
    * if it is the current one, is stopped: the inputs go back to their fakesinks, so the call's
    * media is untouched and nothing more is written to the broken file.
