@@ -312,6 +312,7 @@ public final class Switchboard implements AutoCloseable {
     LOG.info("session {} user={} ended: {}", session.id(), session.user(), why);
     apply(calls.sessionGone(new Party(session.user(), session.id())));
     if (!sessions.online(session.user())) {
+      chatRates.remove(session.user()); // one entry per user with a session, not per user ever
       announcePresence(session.user(), false);
     }
   }

@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +26,8 @@ public final class Tickets<T> {
 
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Entry<T>> tickets = new ConcurrentHashMap<>();
+  private final java.util.ArrayDeque<Map.Entry<String, Instant>> order =
+      new java.util.ArrayDeque<>(); // guarded by this: issue order, which is expiry order
   private final Clock clock;
   private final Duration ttl;
   private final int max;
@@ -42,20 +43,23 @@ public final class Tickets<T> {
     return ttl;
   }
 
-  /** A new ticket for {@code value}. */
-  public Issued issue(T value) {
+  /**
+   * A new ticket for {@code value}. Tickets expire in the order they were issued (one TTL), so the
+   * expired and, beyond {@code max}, the oldest are dropped from the head of the issue order: no
+   * scan of every live ticket per issue.
+   */
+  public synchronized Issued issue(T value) {
     Instant now = clock.instant();
-    tickets.values().removeIf(e -> !e.expiresAt().isAfter(now));
-    while (tickets.size() >= max) {
-      tickets.entrySet().stream()
-          .min(Map.Entry.comparingByValue(Comparator.comparing(Entry::expiresAt)))
-          .ifPresent(e -> tickets.remove(e.getKey()));
+    while (!order.isEmpty()
+        && (!order.peekFirst().getValue().isAfter(now) || order.size() >= max)) {
+      tickets.remove(order.pollFirst().getKey()); // already redeemed ones are simply gone
     }
     byte[] bytes = new byte[24];
     random.nextBytes(bytes);
     String ticket = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     Instant expiresAt = now.plus(ttl);
     tickets.put(ticket, new Entry<>(value, expiresAt));
+    order.addLast(Map.entry(ticket, expiresAt));
     return new Issued(ticket, expiresAt);
   }
 
