@@ -129,6 +129,27 @@ class KurentoClientProtocolIT {
   }
 
   @Test
+  void answersServerManagerQueriesAndDebugDumps() {
+    org.kurento.client.ServerManager manager = kurento.getServerManager();
+    assertThat(manager.getName()).isNotEmpty();
+    assertThat(manager.getMetadata()).isNotNull();
+    assertThat(manager.getUsedCpu(200)).isBetween(0f, 100f); // what a client balancing KMSs asks
+    manager.addObjectCreatedListener(e -> {}); // accepted (not raised)
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    WebRtcEndpoint ep = new WebRtcEndpoint.Builder(pipeline).build();
+    assertThat(pipeline.getGstreamerDot()).startsWith("digraph").contains("GstWebRTCBin");
+    assertThat(ep.getGstreamerDot()).contains("GstWebRTCBin");
+    RecorderEndpoint rec =
+        new RecorderEndpoint.Builder(
+                pipeline, recordings.resolve("bitrates.webm").toUri().toString())
+            .build();
+    assertThat(rec.getEncoderBitrate()).isEqualTo(300000);
+    rec.setMaxEncoderBitrate(800);
+    assertThat(rec.getMaxEncoderBitrate()).isEqualTo(800);
+    pipeline.release();
+  }
+
+  @Test
   void raisesIceEventsAfterGatherCandidatesAndConnectionEvents() throws Exception {
     MediaPipeline pipeline = kurento.createMediaPipeline();
     WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();

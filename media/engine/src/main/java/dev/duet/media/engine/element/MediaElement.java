@@ -9,6 +9,7 @@ import dev.duet.common.Periodic;
 import dev.duet.common.Threads;
 import dev.duet.media.engine.EngineException;
 import dev.duet.media.engine.KmsError;
+import dev.duet.media.engine.gst.Natives;
 import dev.duet.media.engine.gst.Probes;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -52,6 +53,8 @@ public abstract class MediaElement extends MediaObject {
   private final List<Element> owned = new ArrayList<>(); // graph thread
   private final Map<MediaKind, Flow> flowIn = new EnumMap<>(MediaKind.class);
   private final Map<MediaKind, Flow> flowOut = new EnumMap<>(MediaKind.class);
+  private final Map<String, Integer> encoderBitrates =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean released;
 
   protected MediaElement(MediaPipelineObject pipeline, String type) {
@@ -289,7 +292,8 @@ public abstract class MediaElement extends MediaObject {
       case "isMediaFlowingOut" ->
           Optional.of(new JsonPrimitive(flowing(flowOut, params.string("mediaType"))));
       case "isMediaTranscoding" -> Optional.of(new JsonPrimitive(false));
-      case "getGstreamerDot" -> Optional.of(new JsonPrimitive("digraph element {}"));
+      // The whole pipeline's graph: an element's parts live directly in it.
+      case "getGstreamerDot" -> Optional.of(new JsonPrimitive(Natives.dot(pipeline.gst())));
       case "setAudioFormat", "setVideoFormat", "setOutputBitrate" -> Optional.of(JsonNull.INSTANCE);
       case "getMinOuputBitrate",
           "getMaxOuputBitrate",
@@ -301,6 +305,20 @@ public abstract class MediaElement extends MediaObject {
           "setMinOutputBitrate",
           "setMaxOutputBitrate" ->
           Optional.of(JsonNull.INSTANCE);
+      // kurento-client 7's names (the engine never encodes, so stored and read back only)
+      case "getEncoderBitrate", "getMinEncoderBitrate", "getMaxEncoderBitrate" ->
+          Optional.of(
+              new JsonPrimitive(
+                  encoderBitrates.getOrDefault(
+                      operation.substring(3), operation.equals("getEncoderBitrate") ? 300000 : 0)));
+      case "setEncoderBitrate", "setMinEncoderBitrate", "setMaxEncoderBitrate" -> {
+        String property = operation.substring(3);
+        encoderBitrates.put(
+            property,
+            params.requiredInteger(
+                Character.toLowerCase(property.charAt(0)) + property.substring(1)));
+        yield Optional.of(JsonNull.INSTANCE);
+      }
       case "getStats" -> Optional.of(new JsonObject());
       default -> Optional.empty();
     };

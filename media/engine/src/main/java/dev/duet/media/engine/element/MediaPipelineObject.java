@@ -132,7 +132,7 @@ public final class MediaPipelineObject extends MediaObject {
         latencyStats = params.bool("latencyStats", false);
         yield Optional.of(JsonNull.INSTANCE);
       }
-      case "getGstreamerDot" -> Optional.of(new JsonPrimitive("digraph pipeline {}"));
+      case "getGstreamerDot" -> Optional.of(new JsonPrimitive(Natives.dot(gst)));
       default -> Optional.empty();
     };
   }

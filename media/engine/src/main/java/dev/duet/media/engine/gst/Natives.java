@@ -28,6 +28,9 @@ public final class Natives {
 
     void gst_object_unref(Pointer object);
 
+    /** The bin as Graphviz text (GstDebugGraphDetails bits); free it with g_free. */
+    Pointer gst_debug_bin_to_dot_data(Pointer bin, int details);
+
     Pointer gst_mini_object_ref(Pointer miniObject);
 
     long gst_pad_add_probe(
@@ -143,6 +146,22 @@ public final class Natives {
     void g_signal_emit_by_name(Pointer instance, String signal, Object... args);
 
     void g_free(Pointer memory);
+  }
+
+  /** A bin's graph as Graphviz dot text (media types and states of every element and pad). */
+  public static String dot(org.freedesktop.gstreamer.Bin bin) {
+    int details = 1 | 2 | 4; // GST_DEBUG_GRAPH_SHOW_MEDIA_TYPE | CAPS_DETAILS | NON_DEFAULT_PARAMS
+    Pointer text =
+        GstLib.INSTANCE.gst_debug_bin_to_dot_data(
+            org.freedesktop.gstreamer.glib.Natives.getRawPointer(bin), details);
+    if (text == null) {
+      return "digraph pipeline {}";
+    }
+    try {
+      return text.getString(0, "UTF-8");
+    } finally {
+      GObjectLib.INSTANCE.g_free(text);
+    }
   }
 
   /** libnice. */

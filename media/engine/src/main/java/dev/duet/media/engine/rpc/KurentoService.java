@@ -345,7 +345,7 @@ public final class KurentoService implements EventSink, AutoCloseable {
     EngineSession s = sessionOf(c, r);
     JsonElement v;
     if ("manager_ServerManager".equals(objectId)) {
-      v = serverManager(operation);
+      v = serverManager(operation, Params.of(r.object("operationParams")));
     } else {
       v = object(objectId).invoke(operation, Params.of(r.object("operationParams")));
     }
@@ -354,8 +354,11 @@ public final class KurentoService implements EventSink, AutoCloseable {
     return result;
   }
 
-  private JsonElement serverManager(String operation) {
+  private JsonElement serverManager(String operation, Params params) {
     return switch (operation) {
+      case "getName" -> new JsonPrimitive("manager_ServerManager");
+      case "getMetadata" -> new JsonPrimitive("");
+      case "getUsedCpu" -> new JsonPrimitive(usedCpu(params.integer("interval").orElse(1000)));
       case "getInfo" -> {
         JsonObject info = Structs.of("ServerInfo");
         info.addProperty("version", VERSION);
@@ -397,6 +400,29 @@ public final class KurentoService implements EventSink, AutoCloseable {
               KmsError.MEDIA_OBJECT_METHOD_NOT_FOUND,
               "Method '" + operation + "' not found on ServerManager");
     };
+  }
+
+  /**
+   * The engine's CPU use over the next {@code intervalMillis} (at most 10 s), in percent of the
+   * whole machine, as KMS's getUsedCpu (which a client balancing calls over several media servers
+   * asks).
+   */
+  private static float usedCpu(int intervalMillis) {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (!(os instanceof com.sun.management.OperatingSystemMXBean sun)) {
+      return 0f;
+    }
+    long wait = Math.max(10, Math.min(intervalMillis, 10_000));
+    long cpu0 = sun.getProcessCpuTime();
+    long t0 = System.nanoTime();
+    try {
+      Thread.sleep(wait); // the measuring interval the client asked for
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long cpu = sun.getProcessCpuTime() - cpu0;
+    long elapsed = System.nanoTime() - t0;
+    return (float) (100.0 * cpu / elapsed / Runtime.getRuntime().availableProcessors());
   }
 
   private JsonObject describe(Connection c, RpcRequest r) {
@@ -451,9 +477,11 @@ public final class KurentoService implements EventSink, AutoCloseable {
 
   private JsonObject subscribe(Connection c, RpcRequest r) {
     EngineSession s = sessionOf(c, r);
-    MediaObject o = object(r.requiredString("object"));
+    String objectId = r.requiredString("object");
+    // The ServerManager's events (ObjectCreated, ObjectDestroyed, ...) are accepted, not raised.
+    String id = "manager_ServerManager".equals(objectId) ? objectId : object(objectId).id();
     String type = r.requiredString("type");
-    Subscription sub = new Subscription(UUID.randomUUID().toString(), o.id(), type, s.id());
+    Subscription sub = new Subscription(UUID.randomUUID().toString(), id, type, s.id());
     subscriptions.put(sub.id(), sub);
     JsonObject result = value(new JsonPrimitive(sub.id()));
     result.addProperty("sessionId", s.id());
