@@ -90,6 +90,35 @@ class AuthIT {
         .isEqualTo(101);
     // No Origin at all (mobile apps, servers): not affected.
     assertThat(Recorder.upgradeStatus(ws("?access_token=" + t), Map.of())).isEqualTo(101);
+    // REST answers the same 403: a fresh token would not help, so it must not look like a 401.
+    HttpClient http = HttpClient.newHttpClient();
+    for (HttpRequest r :
+        new HttpRequest[] {
+          HttpRequest.newBuilder(server.http("/api/calls"))
+              .header("Authorization", "Bearer " + t)
+              .header("Origin", "https://evil.example")
+              .build(),
+          HttpRequest.newBuilder(server.http("/api/connect-ticket"))
+              .header("Authorization", "Bearer " + t)
+              .header("Origin", "https://evil.example")
+              .POST(HttpRequest.BodyPublishers.noBody())
+              .build()
+        }) {
+      HttpResponse<String> refused = send(http, r);
+      assertThat(refused.statusCode()).as(r.uri().getPath()).isEqualTo(403);
+      assertThat(refused.body()).as(r.uri().getPath()).contains("forbidden");
+    }
+  }
+
+  private static HttpResponse<String> send(HttpClient http, HttpRequest r) {
+    try {
+      return http.send(r, HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

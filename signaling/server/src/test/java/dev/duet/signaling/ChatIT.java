@@ -122,6 +122,17 @@ class ChatIT {
     // b asking for a's conversation with c sees only b's own conversation with c: nothing.
     JsonObject none = get("/api/messages?with=" + p + "c", server.token(p + "b"));
     assertThat(none.getAsJsonArray("messages")).isEmpty();
+
+    // Any user id a token can carry has a history, e.g. an e-mail address with a '+'.
+    String email = p + "+mail@example.com";
+    a.send("chat.send", "to", email, "text", "to an address", "clientMsgId", "e");
+    a.expect("chat.sent");
+    JsonObject withEmail =
+        get(
+            "/api/messages?with="
+                + java.net.URLEncoder.encode(email, java.nio.charset.StandardCharsets.UTF_8),
+            server.token(p + "a"));
+    assertThat(withEmail.getAsJsonArray("messages")).hasSize(1);
   }
 
   @Test

@@ -44,6 +44,17 @@ import org.slf4j.LoggerFactory;
 public final class ApiHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
   private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+
+  /** Any user id a token can carry (its sub): 1-128 characters, no control characters. */
+  private static final Pattern ANY_USER = Pattern.compile("[^\\x00-\\x1f\\x7f]{1,128}");
+
+  /** A request from a page whose Origin is not allowed. */
+  private static final class OriginRefused extends RuntimeException {
+    OriginRefused() {
+      super("origin not allowed", null, false, false);
+    }
+  }
+
   private static final int MAX_BODY = 16 * 1024;
 
   private final Authenticator auth;
@@ -71,6 +82,10 @@ public final class ApiHandler extends Handler.Abstract {
     String path = Request.getPathInContext(request);
     try {
       return route(path, request, response, callback);
+    } catch (OriginRefused e) {
+      // A page of another site: no token would help (as on /ws, /sse and /poll).
+      Json.error(response, callback, 403, ErrorCode.FORBIDDEN, "origin not allowed");
+      return true;
     } catch (AuthException e) {
       response.getHeaders().put("WWW-Authenticate", "Bearer");
       Json.error(response, callback, 401, ErrorCode.UNAUTHORIZED, e.getMessage());
@@ -127,7 +142,7 @@ public final class ApiHandler extends Handler.Abstract {
           return methodNotAllowed(resp, cb);
         }
         if (!auth.originAllowed(req)) {
-          throw new AuthException("origin not allowed");
+          throw new OriginRefused();
         }
         // Header only: the point is that the token stays out of URLs.
         Tickets.Issued t = auth.connectTicket(auth.authenticateHeader(req));
@@ -183,7 +198,7 @@ public final class ApiHandler extends Handler.Abstract {
 
   private Principal authenticated(Request req) {
     if (!auth.originAllowed(req)) {
-      throw new AuthException("origin not allowed");
+      throw new OriginRefused();
     }
     return auth.authenticate(req);
   }
@@ -209,8 +224,8 @@ public final class ApiHandler extends Handler.Abstract {
 
   private void messages(Principal p, Fields q, Response resp, Callback cb) {
     String with = q.getValue("with");
-    if (with == null || !USER.matcher(with).matches()) {
-      throw new BadRequest("'with' must name a user");
+    if (with == null || !ANY_USER.matcher(with).matches()) {
+      throw new BadRequest("'with' must name a user (1-128 characters of text)");
     }
     OptionalLong before =
         q.getValue("before") == null
