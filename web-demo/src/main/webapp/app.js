@@ -95,6 +95,7 @@ function wireClient(client) {
     setTimeout(() => location.reload(), 2500);
   });
   client.addEventListener('sessionlost', () => toast('Reconnected with a new session.'));
+  client.addEventListener('replaced', () => toast('This session is now open in another window.'));
   client.addEventListener('incoming', (e) => onIncoming(e.detail.call));
   client.addEventListener('call', (e) => {
     // Glare: a call we did not start from the UI was accepted for us.

@@ -204,10 +204,11 @@ class WebSocketTransport {
  * flight at a time keeps the order; acks are merged (only the highest matters).
  */
 class HttpSender {
-  constructor(base, token, onFail) {
+  constructor(base, token, onFail, onErrors = () => {}) {
     this.base = base;
     this.token = token;
     this.onFail = onFail;
+    this.onErrors = onErrors;
     this.session = null;
     this.queue = [];
     this.ackSeq = 0;
@@ -261,9 +262,9 @@ class HttpSender {
           return;
         }
         const body = await res.json().catch(() => ({}));
-        for (const err of body.errors || []) {
-          console.warn('duet: /send refused a message', err);
-        }
+        // The direct replies to what was sent (a refused chat, a rate-limited message): handled
+        // like the errors a WebSocket delivers, so the caller's promise settles.
+        if ((body.errors || []).length) this.onErrors(body.errors);
       }
     } finally {
       this.busy = false;
@@ -279,7 +280,12 @@ class SseTransport {
     this.hooks = hooks;
     this.opened = false;
     this.closed = false;
-    this.sender = new HttpSender(base, token, (status) => this._fail(status));
+    this.sender = new HttpSender(
+      base,
+      token,
+      (status) => this._fail(status),
+      (errors) => errors.forEach(({ seq, ...error }) => this.hooks.onMessage(error, this)),
+    );
   }
 
   async open({ resume, lastSeq }) {
@@ -340,6 +346,12 @@ class SseTransport {
     return this.sender.ack(seq);
   }
 
+  /** Client messages this link never got to the server; it sends nothing more. */
+  unsent() {
+    this.sender.stop();
+    return this.sender.queue.splice(0);
+  }
+
   get wantsPing() {
     return true;
   }
@@ -372,7 +384,12 @@ class PollTransport {
     this.closed = false;
     this.after = 0;
     this.abort = new AbortController();
-    this.sender = new HttpSender(base, token, (status) => this._fail(status));
+    this.sender = new HttpSender(
+      base,
+      token,
+      (status) => this._fail(status),
+      (errors) => errors.forEach(({ seq, ...error }) => this.hooks.onMessage(error, this)),
+    );
   }
 
   async open({ resume, lastSeq }) {
@@ -449,6 +466,12 @@ class PollTransport {
   /** The next poll's `after` acknowledges; nothing to send. */
   ack() {
     return true;
+  }
+
+  /** Client messages this link never got to the server; it sends nothing more. */
+  unsent() {
+    this.sender.stop();
+    return this.sender.queue.splice(0);
   }
 
   get wantsPing() {
@@ -838,6 +861,9 @@ export class DuetClient extends EventTarget {
         },
         onClose: (info, t) => {
           if (t !== this._transport) return;
+          // What this link had not delivered yet (an HTTP sender's queue, the batch whose POST
+          // failed) goes out on the next link, before anything newer.
+          if (t.unsent) this._outbox.unshift(...t.unsent());
           if (!settled) {
             settled = true;
             clearTimeout(timer);
@@ -884,6 +910,14 @@ export class DuetClient extends EventTarget {
     this._startHeartbeat();
     // Whatever waited while the connection was down goes out now, in order.
     const waiting = this._outbox.splice(0);
+    if (welcome.resumed) {
+      // A chat sent on the link that died may never have reached the server: send every
+      // unconfirmed one again (same clientMsgId, so the server stores it once; a chat.sent it
+      // already queued comes back in the replay either way).
+      for (const p of this._chatPending.values()) {
+        if (!waiting.some((m) => m.clientMsgId === p.msg.clientMsgId)) waiting.push({ ...p.msg, id: p.id });
+      }
+    }
     if (waiting.length) transport.send(waiting);
   }
 
@@ -922,15 +956,24 @@ export class DuetClient extends EventTarget {
       this._emit('unauthorized', {});
       return;
     }
+    if (info.code === CLOSE_CODES.REPLACED) {
+      // Another connection resumed this session (another tab, or this page's own newer link):
+      // taking it back would only make the two fight over it.
+      this._setState('closed');
+      this._emit('replaced', {});
+      return;
+    }
     this._setState('reconnecting');
-    this._scheduleReconnect();
+    this._scheduleReconnect(info.code === CLOSE_CODES.RATE_LIMIT_ABUSE ? 30000 : 0);
   }
 
-  _scheduleReconnect() {
+  /** The next attempt after a backoff (at least {@code atLeastMs}), jittered so clients spread. */
+  _scheduleReconnect(atLeastMs = 0) {
     clearTimeout(this._reconnectTimer);
     const attempt = this._reconnectAttempt++;
-    const delay = Math.min(10000, 300 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
-    this._reconnectTimer = setTimeout(() => this._reconnect(), attempt === 0 ? 100 : delay);
+    const base = attempt === 0 ? 100 : Math.min(10000, 300 * 2 ** attempt);
+    const delay = Math.max(atLeastMs, base) * (0.75 + Math.random() * 0.5);
+    this._reconnectTimer = setTimeout(() => this._reconnect(), delay);
   }
 
   async _reconnect() {
@@ -1129,6 +1172,7 @@ const CONNECT_TIMEOUT_MS = 20000;
 export class DuetCall extends EventTarget {
   constructor(client, { callId, peer, direction, record = false, stream = null }) {
     super();
+    this._earlyCandidates = [];
     this.client = client;
     this.id = callId;
     this.peer = peer;
@@ -1198,6 +1242,11 @@ export class DuetCall extends EventTarget {
   hangup() {
     if (this.state === 'ended') return;
     this.endedByMe = true;
+    if (this.direction === 'outgoing' && !this._invited) {
+      // Still waiting for the camera: the server has not heard of this call and never will.
+      this._end('cancelled', true);
+      return;
+    }
     this._request({ type: 'call.hangup', callId: this.id });
     // The server answers with call.ended; should it never come (offline), end locally.
     this._timers.hangup = setTimeout(() => this._end('hangup', true), 5000);
@@ -1240,7 +1289,13 @@ export class DuetCall extends EventTarget {
     if (stream) {
       this.localStream = stream;
     } else if (!this.localStream) {
-      this.localStream = await this.client.options.getLocalMedia();
+      const taken = await this.client.options.getLocalMedia();
+      if (this.state === 'ended') {
+        // The call ended while the browser asked for the camera: do not keep it on.
+        taken.getTracks().forEach((t) => t.stop());
+        return;
+      }
+      this.localStream = taken;
       this._ownStream = true;
     }
     this.setMuted(this._muted);
@@ -1256,6 +1311,7 @@ export class DuetCall extends EventTarget {
       return;
     }
     if (this.state === 'ended') return;
+    this._invited = true;
     this._request({ type: 'call.invite', callId: this.id, to: this.peer, record: this.record || undefined });
   }
 
@@ -1310,6 +1366,7 @@ export class DuetCall extends EventTarget {
     if (this.state === 'ended') return;
     this._closePc();
     this._restarts = 0;
+    this._earlyCandidates = [];
     this._prevStats = null;
     const config = await this.client._iceServersForCall();
     if (this.state === 'ended') return;
@@ -1376,6 +1433,7 @@ export class DuetCall extends EventTarget {
     this._ignoreOffer = !this.polite && this.path === 'p2p' && collision;
     if (this._ignoreOffer) return;
     await pc.setRemoteDescription(description); // rolls back our own offer if we are polite
+    await this._addEarlyCandidates();
     if (description.type === 'offer') {
       // The callee's tracks join the transceivers the offer made (no second offer needed).
       this._addTracks(pc);
@@ -1387,15 +1445,27 @@ export class DuetCall extends EventTarget {
   async _onCandidate(candidate) {
     const pc = this.pc;
     if (!pc || this.state === 'ended') return;
+    if (!pc.remoteDescription) {
+      // The media relay sends its candidates as it gathers them, which can be before its
+      // answer: keep them until there is a remote description to add them to.
+      this._earlyCandidates.push(candidate);
+      return;
+    }
     try {
       if (candidate && candidate.candidate) {
         await pc.addIceCandidate(candidate);
-      } else if (pc.remoteDescription) {
+      } else {
         await pc.addIceCandidate(); // end of candidates
       }
     } catch (e) {
       if (!this._ignoreOffer) console.warn('duet: bad remote candidate', e);
     }
+  }
+
+  /** The candidates that came before the remote description, now that there is one. */
+  async _addEarlyCandidates() {
+    const early = this._earlyCandidates.splice(0);
+    for (const c of early) await this._onCandidate(c);
   }
 
   _onIceState(pc) {
@@ -1405,6 +1475,7 @@ export class DuetCall extends EventTarget {
     if (ice === 'connected' || ice === 'completed') {
       clearTimeout(this._timers.disconnected);
       clearTimeout(this._timers.connect);
+      this._restarts = 0; // each outage gets its own ICE restarts
       if (!this.connectedAt) this.connectedAt = Date.now();
       this._setState('connected');
     } else if (ice === 'disconnected') {
@@ -1426,7 +1497,9 @@ export class DuetCall extends EventTarget {
 
   /** ICE restart (up to ICE_RESTARTS times); then ask for the media relay. */
   _restartOrGiveUp(pc) {
-    if (pc !== this.pc || this.state === 'ended' || this.state === 'relaying') return;
+    if (pc !== this.pc || this.state === 'ended') return;
+    // Asked for the relay and still on the peer-to-peer connection: the server's answer decides.
+    if (this.state === 'relaying' && this.path === 'p2p') return;
     clearTimeout(this._timers.connect);
     if (this._restarts < ICE_RESTARTS) {
       this._restarts++;
