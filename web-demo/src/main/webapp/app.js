@@ -617,6 +617,12 @@ function onIncoming(call) {
   contact(call.peer).online = true;
   renderContacts();
   if (ui.call) {
+    const o = ui.call;
+    if (o.peer === call.peer && o.direction === 'outgoing' && (o.state === 'calling' || o.state === 'ringing')) {
+      // We are calling them as they call us (glare): the server keeps one of the two calls and
+      // accepts it for both of us; the library hands it over. Nothing to answer here.
+      return;
+    }
     // Busy here: the server refuses a second call to a user in a call, so this is rare (another
     // device of ours is not in the call). Decline it.
     call.reject();

@@ -1134,8 +1134,19 @@ export class DuetClient extends EventTarget {
         stream: this._glareStream || null,
       });
       call.glare = true;
+      call._ownStream = !!this._glareStream; // the camera is this call's to stop now
       this._glareStream = null;
       this._calls.set(call.id, call);
+      this._emit('call', { call });
+    } else if (call && msg.type === 'call.accepted' && call.state === 'incoming') {
+      // Glare the other way: we were calling them as they called us, and their call survived.
+      // The server accepted it for us (our own call ended with glare): join it with our camera.
+      call.glare = true;
+      if (!call.localStream && this._glareStream) {
+        call.localStream = this._glareStream;
+        call._ownStream = true;
+      }
+      this._glareStream = null;
       this._emit('call', { call });
     }
     if (!call) return;

@@ -157,3 +157,25 @@ test('over HTTP, a message whose POST failed goes out on the next link', async (
   await until(() => http.sentOf('call.ringing').length === 2, 'the message sent again');
   client.close();
 });
+
+test('glare the other way: their call survives and is joined with the camera of ours', async () => {
+  const { client, socket } = await connected('bob');
+  const mine = client.call('alice');
+  await until(() => socket.sentOf('call.invite').length === 1, 'our invite');
+  const ourStream = mine.localStream;
+  let adopted = null;
+  client.addEventListener('call', (e) => {
+    if (e.detail.call.glare) adopted = e.detail.call;
+  });
+  socket.deliver({ type: 'call.incoming', callId: 'a-lesser', from: 'alice', seq: 2 });
+  socket.deliver({ type: 'call.ended', callId: mine.id, reason: 'glare', seq: 3 });
+  const before = pcs.length;
+  socket.deliver({ type: 'call.accepted', callId: 'a-lesser', caller: 'alice', callee: 'bob', path: 'p2p', seq: 4 });
+  await until(() => adopted && pcs.length > before, 'the surviving call adopted');
+  assert.equal(adopted.id, 'a-lesser');
+  assert.equal(adopted.localStream, ourStream, 'our camera, not a second one');
+  adopted.hangup();
+  socket.deliver({ type: 'call.ended', callId: 'a-lesser', reason: 'hangup', seq: 5 });
+  await until(() => ourStream.getTracks().every((t) => t.stopped), 'the camera off after the call');
+  client.close();
+});
