@@ -52,6 +52,9 @@ async function start(token) {
     iceTransportPolicy: ICE_POLICY,
     blockPeerCandidates: BLOCK_P2P,
     ...(CONNECT_MS ? { connectTimeoutMs: CONNECT_MS } : {}),
+    // When the token expires mid-session: a demo server issues a new one for the same user, so a
+    // call in progress goes on. (A real deployment plugs its own sign-in refresh in here.)
+    refreshToken: () => demoToken(tokenSubject(client.token)),
   });
   ui.client = client;
   wireClient(client);
@@ -77,6 +80,19 @@ async function start(token) {
   loadRecentCalls();
   checkTurn();
   renderConnection();
+}
+
+/** A fresh demo token for `user`, or null where the server has no demo sign-in. */
+async function demoToken(user) {
+  const res = await fetch('/api/dev/token', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user }),
+  });
+  if (!res.ok) return null;
+  const token = (await res.json()).token;
+  localStorage.setItem(TOKEN_KEY, token);
+  return token;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -544,6 +544,10 @@ export class DuetClient extends EventTarget {
    *   before the next one is tried (default 6000)
    * @param {number} [options.connectTimeoutMs] how long ICE may take to connect before an ICE
    *   restart (then the media relay) is tried (default 20000)
+   * @param {() => Promise<string|null>} [options.refreshToken] called when the server says the
+   *   token expired (close code 4004, or a refused connect ticket): a new token resumes the
+   *   session (and its calls) without the user noticing; null (or none given) ends in 'closed'
+   *   and an 'unauthorized' event
    * @param {boolean} [options.blockPeerCandidates] testing only: ignore the other party's
    *   candidates (the relay's still count), so peer-to-peer cannot connect
    */
@@ -952,8 +956,7 @@ export class DuetClient extends EventTarget {
     clearInterval(this._pingTimer);
     if (this._closedByUser) return;
     if (info.code === CLOSE_CODES.TOKEN_EXPIRED) {
-      this._setState('closed');
-      this._emit('unauthorized', {});
+      this._tokenExpired();
       return;
     }
     if (info.code === CLOSE_CODES.REPLACED) {
@@ -968,6 +971,33 @@ export class DuetClient extends EventTarget {
   }
 
   /** The next attempt after a backoff (at least {@code atLeastMs}), jittered so clients spread. */
+  /** Uses a new token for everything from now on (the next connection, REST calls). */
+  setToken(token) {
+    if (!token) throw new Error('setToken needs a token');
+    this.token = token;
+  }
+
+  /** The token expired: resume with a fresh one from `refreshToken`, or give up. */
+  async _tokenExpired() {
+    let fresh = null;
+    if (this.options.refreshToken) {
+      try {
+        fresh = await this.options.refreshToken();
+      } catch (e) {
+        console.warn('duet: refreshToken failed', e);
+      }
+    }
+    if (this._closedByUser) return;
+    if (fresh && fresh !== this.token) {
+      this.setToken(fresh);
+      this._setState('reconnecting');
+      this._scheduleReconnect();
+      return;
+    }
+    this._setState('closed');
+    this._emit('unauthorized', {});
+  }
+
   _scheduleReconnect(atLeastMs = 0) {
     clearTimeout(this._reconnectTimer);
     const attempt = this._reconnectAttempt++;
@@ -996,8 +1026,7 @@ export class DuetClient extends EventTarget {
       await this._open(tryName);
     } catch (e) {
       if (e instanceof DuetError && e.code === 'unauthorized') {
-        this._setState('closed');
-        this._emit('unauthorized', {});
+        this._tokenExpired();
         return;
       }
       if (!this._closedByUser) this._scheduleReconnect();

@@ -179,3 +179,19 @@ test('glare the other way: their call survives and is joined with the camera of 
   await until(() => ourStream.getTracks().every((t) => t.stopped), 'the camera off after the call');
   client.close();
 });
+
+test('a token that expires mid-session is refreshed and the session resumed', async () => {
+  const { client, socket } = await connected('alice', { refreshToken: async () => 'token-2' });
+  let unauthorized = false;
+  client.addEventListener('unauthorized', () => (unauthorized = true));
+  const count = sockets.length;
+  socket.close(4004, 'token expired');
+  await until(() => sockets.length > count, 'a new connection');
+  const next = sockets[sockets.length - 1];
+  assert.equal(next.url.searchParams.get('resume'), 'r1');
+  assert.equal(http.ticketAuth[http.ticketAuth.length - 1], 'Bearer token-2');
+  next.open({ sessionId: 's-alice', resumeToken: 'r2', user: 'alice', resumed: true });
+  await until(() => client.state === 'connected', 'connected again');
+  assert.equal(unauthorized, false);
+  client.close();
+});

@@ -146,6 +146,7 @@ export class FakeRTCPeerConnection {
  * the client posted and answers what a test decided (a network failure, errors).
  */
 export const http = {
+  ticketAuth: [], // the Authorization header of every connect-ticket request
   polls: [], // URLs of every /poll
   pending: [], // messages the next /poll returns
   sends: [], // every /send body (a JSON array), including failed ones
@@ -177,7 +178,10 @@ export function install() {
   globalThis.MediaStream = FakeMediaStream;
   globalThis.fetch = async (url, init = {}) => {
     const u = new URL(String(url));
-    if (u.pathname === '/api/connect-ticket') return json(201, { ticket: `t-${Math.random()}` });
+    if (u.pathname === '/api/connect-ticket') {
+      http.ticketAuth.push(init.headers && init.headers.Authorization);
+      return json(201, { ticket: `t-${Math.random()}` });
+    }
     if (u.pathname === '/poll') {
       http.polls.push(u);
       return json(200, { messages: http.pending.splice(0) });
