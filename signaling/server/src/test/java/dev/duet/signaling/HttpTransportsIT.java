@@ -195,6 +195,19 @@ class HttpTransportsIT {
       assertThat(r).as(path).startsWith("HTTP/1.1 400").contains("bad_request");
       assertThat(r).as(path).doesNotContain("<html").doesNotContain("Exception");
     }
+    // Counts that are not counts: refused, not read as 0 (lastSeq=abc would replay everything).
+    for (String path :
+        new String[] {
+          "/poll?session=" + sid + "&after=abc&wait=0", "/poll?wait=-1", "/sse?lastSeq=-5"
+        }) {
+      HttpResponse<String> r = get(path, token);
+      assertThat(r.statusCode()).as(path).isEqualTo(400);
+      assertThat(r.body()).as(path).contains("bad_request").contains("whole number");
+    }
+    assertThat(
+            dev.duet.signaling.testing.Recorder.upgradeStatus(
+                server.wsUri(token, "resume=x&lastSeq=abc"), java.util.Map.of()))
+        .isEqualTo(400);
     HttpResponse<String> missing = get("/no/such/thing", token);
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).contains("not_found").doesNotContain("<html");

@@ -39,6 +39,13 @@ public final class WebSocketGate extends Handler.Wrapper {
       Json.error(response, callback, 401, ErrorCode.UNAUTHORIZED, e.getMessage());
       return true;
     }
+    try {
+      dev.duet.signaling.transport.WebSocketEndpoint.count(
+          "lastSeq", Request.extractQueryParameters(request).getValue("lastSeq"));
+    } catch (IllegalArgumentException e) { // refused before the upgrade, like a bad token
+      Json.error(response, callback, 400, ErrorCode.BAD_REQUEST, e.getMessage());
+      return true;
+    }
     return super.handle(request, response, callback);
   }
 }

@@ -95,6 +95,21 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       return true;
     }
     Fields q = Request.extractQueryParameters(request);
+    try {
+      return route(path, request, response, callback, principal, q);
+    } catch (IllegalArgumentException e) { // a count that is not one (before anything is sent)
+      Json.error(response, callback, 400, ErrorCode.BAD_REQUEST, e.getMessage());
+      return true;
+    }
+  }
+
+  private boolean route(
+      String path,
+      Request request,
+      Response response,
+      Callback callback,
+      Principal principal,
+      Fields q) {
     switch (path) {
       case "/sse" -> {
         if (!HttpMethod.GET.is(request.getMethod())) {
@@ -119,10 +134,10 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
   }
 
   private void sse(Request request, Response response, Callback callback, Principal p, Fields q) {
-    long lastSeq = WebSocketEndpoint.parseLong(q.getValue("lastSeq"));
+    long lastSeq = WebSocketEndpoint.count("lastSeq", q.getValue("lastSeq"));
     String lastEventId = request.getHeaders().get("Last-Event-ID");
     if (q.getValue("lastSeq") == null && lastEventId != null) {
-      lastSeq = WebSocketEndpoint.parseLong(lastEventId);
+      lastSeq = WebSocketEndpoint.count("Last-Event-ID", lastEventId);
     }
     response.setStatus(200);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
@@ -137,13 +152,14 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
   }
 
   private void poll(Response response, Callback callback, Principal p, Fields q) {
-    long after = WebSocketEndpoint.parseLong(q.getValue("after"));
-    int wait = (int) Math.min(MAX_WAIT_SECONDS, WebSocketEndpoint.parseLong(q.getValue("wait")));
+    long after = WebSocketEndpoint.count("after", q.getValue("after"));
+    int wait =
+        (int) Math.min(MAX_WAIT_SECONDS, WebSocketEndpoint.count("wait", q.getValue("wait")));
     String sessionId = q.getValue("session");
     if (sessionId == null) {
       // Opens (or resumes) a session: answers at once, welcome first.
       PollLink link = new PollLink();
-      long lastSeq = WebSocketEndpoint.parseLong(q.getValue("lastSeq"));
+      long lastSeq = WebSocketEndpoint.count("lastSeq", q.getValue("lastSeq"));
       Switchboard.Connected c =
           switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
       link.bind(c.session());

@@ -34,7 +34,7 @@ public final class WebSocketEndpoint {
               }
               var params = org.eclipse.jetty.server.Request.extractQueryParameters(req);
               Optional<String> resume = Optional.ofNullable(params.getValue("resume"));
-              long lastSeq = parseLong(params.getValue("lastSeq"));
+              long lastSeq = count("lastSeq", params.getValue("lastSeq"));
               return new WebSocketLink(
                   switchboard, metrics, p, resume, lastSeq, config.maxMessageBytes());
             },
@@ -51,14 +51,23 @@ public final class WebSocketEndpoint {
     return upgrade;
   }
 
-  static long parseLong(String v) {
+  /**
+   * A count from the query ({@code lastSeq}, {@code after}, {@code wait}): absent is 0; anything
+   * but a whole number >= 0 is the client's mistake, refused with 400 (a {@code lastSeq=abc} taken
+   * as 0 would replay the whole outbox).
+   */
+  public static long count(String name, String v) {
     if (v == null) {
       return 0;
     }
     try {
-      return Math.max(0, Long.parseLong(v));
+      long n = Long.parseLong(v.strip());
+      if (n >= 0) {
+        return n;
+      }
     } catch (NumberFormatException e) {
-      return 0;
+      // refused below
     }
+    throw new IllegalArgumentException("'" + name + "' must be a whole number >= 0");
   }
 }
