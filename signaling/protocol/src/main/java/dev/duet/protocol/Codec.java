@@ -174,10 +174,28 @@ public final class Codec {
     try {
       value = GSON.fromJson(obj, type);
     } catch (JsonParseException | IllegalArgumentException | IllegalStateException e) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "a field has the wrong type", id);
+      String field = fieldOf(e);
+      throw new ProtocolException(
+          ErrorCode.BAD_REQUEST,
+          field == null ? "a field has the wrong type" : "field '" + field + "' has the wrong type",
+          id);
     }
     requireFields(value, id);
     return value;
+  }
+
+  /** The JSON path Gson's (or our strict adapters') message names, without "$.", if any. */
+  private static final java.util.regex.Pattern AT_PATH =
+      java.util.regex.Pattern.compile("(?:at|path) \\$\\.([A-Za-z0-9_.\\[\\]]+)");
+
+  private static String fieldOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      java.util.regex.Matcher m = AT_PATH.matcher(String.valueOf(t.getMessage()));
+      if (m.find()) {
+        return m.group(1);
+      }
+    }
+    return null;
   }
 
   private static void requireFields(Object value, String id) {

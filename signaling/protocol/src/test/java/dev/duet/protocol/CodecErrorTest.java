@@ -271,6 +271,16 @@ class CodecErrorTest {
   }
 
   @Test
+  void aWrongTypeNamesTheField() {
+    assertThat(decodeFails("{\"type\":\"ack\",\"seq\":\"abc\"}").getMessage()).contains("'seq'");
+    assertThat(
+            decodeFails(
+                    "{\"type\":\"ice.candidate\",\"callId\":\"c\",\"candidate\":{\"candidate\":5}}")
+                .getMessage())
+        .contains("'candidate.candidate'");
+  }
+
+  @Test
   void peekIdReadsOnlyTheIdAndNeverThrows() {
     assertThat(Codec.peekId("{\"type\":\"chat.send\",\"id\":\"m-7\",\"to\":5}")).hasValue("m-7");
     assertThat(Codec.peekId("{\"type\":\"ping\"}")).isEmpty();
