@@ -218,7 +218,7 @@ public final class DuetServer implements AutoCloseable {
                     config.dbUrl().get(),
                     config.dbUser().orElse(null),
                     config.dbPassword().orElse(null),
-                    10)
+                    config.dbPoolSize())
                 : DatabaseConfig.h2(config.dataDir()));
     TurnCredentials turn =
         new TurnCredentials(config.turnUrls(), config.turnSecret(), config.turnTtl(), clock);

@@ -21,6 +21,15 @@ class ConfigTest {
   }
 
   @Test
+  void sizesAndCapsComeFromTheEnvironment() {
+    assertThat(Config.fromEnv(Map.of()).dbPoolSize()).isEqualTo(10);
+    assertThat(Config.fromEnv(Map.of()).maxSessionsPerUser()).isEqualTo(16);
+    Config c = Config.fromEnv(Map.of("DUET_DB_POOL_SIZE", "3", "DUET_MAX_SESSIONS_PER_USER", "2"));
+    assertThat(c.dbPoolSize()).isEqualTo(3);
+    assertThat(c.maxSessionsPerUser()).isEqualTo(2);
+  }
+
+  @Test
   void durationsAcceptUnits() {
     assertThat(Config.duration("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(Config.duration("45")).isEqualTo(Duration.ofSeconds(45));
