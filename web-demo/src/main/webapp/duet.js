@@ -944,8 +944,9 @@ export class DuetClient extends EventTarget {
       const t = this._transport;
       if (!t || this._state !== 'connected') return;
       if (t.wantsPing) t.send([{ type: 'ping' }]);
-      // Nothing heard for two heartbeats and a bit: the connection is dead even if not closed.
-      if (t.name === 'ws' && Date.now() - this._lastHeard > hb * 2 + 5000) {
+      // Nothing heard for two heartbeats and a bit (not even the pong of our pings): the link is
+      // dead even if not closed. (Polling links fail on their own requests.)
+      if ((t.name === 'ws' || t.name === 'sse') && Date.now() - this._lastHeard > hb * 2 + 5000) {
         t.close(4000, 'heartbeat lost');
       }
     }, Math.floor(hb * 0.6));

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { FakeMediaStream, http, install, pcs, sockets, until } from './fakes.mjs';
+import { FakeMediaStream, eventSources, http, install, pcs, sockets, until } from './fakes.mjs';
 
 install();
 const source = readFileSync(new URL('../../main/webapp/duet.js', import.meta.url), 'utf8');
@@ -193,5 +193,21 @@ test('a token that expires mid-session is refreshed and the session resumed', as
   next.open({ sessionId: 's-alice', resumeToken: 'r2', user: 'alice', resumed: true });
   await until(() => client.state === 'connected', 'connected again');
   assert.equal(unauthorized, false);
+  client.close();
+});
+
+test('a silent SSE stream is taken for dead and the session resumed on a new one', async () => {
+  http.reset();
+  const client = new DuetClient({ url: 'http://duet.test', token: 'token', transport: 'sse' });
+  const opening = client.connect();
+  await until(() => eventSources.length === 1, 'the event stream');
+  const stream = eventSources[0];
+  // A 1 s heartbeat: the client pings over POST /send; no pong (nor anything) ever comes back.
+  stream.emit('welcome', { type: 'welcome', sessionId: 's-sse', resumeToken: 'e1', user: 'alice', resumed: false, heartbeatMs: 1000, iceServers: [] });
+  await opening;
+  await until(() => http.sentOf('ping').length > 0, 'a ping');
+  await until(() => eventSources.length === 2, 'a new stream', 10000);
+  assert.ok(stream.closed, 'the silent stream is closed');
+  assert.equal(eventSources[1].url.searchParams.get('resume'), 'e1');
   client.close();
 });

@@ -171,9 +171,36 @@ function json(status, body) {
   return { ok: status < 300, status, json: async () => body };
 }
 
+export const eventSources = []; // every FakeEventSource, oldest first
+
+export class FakeEventSource {
+  constructor(url) {
+    this.url = new URL(String(url));
+    this.listeners = {};
+    this.closed = false;
+    eventSources.push(this);
+  }
+
+  addEventListener(name, fn) {
+    (this.listeners[name] = this.listeners[name] || []).push(fn);
+  }
+
+  close() {
+    this.closed = true;
+  }
+
+  /** Server side: one event (`message` for plain data lines). */
+  emit(name, data) {
+    const event = { data: JSON.stringify(data) };
+    if (name === 'message' && this.onmessage) this.onmessage(event);
+    for (const fn of this.listeners[name] || []) fn(event);
+  }
+}
+
 /** Installs the fakes as the globals duet.js uses. */
 export function install() {
   globalThis.WebSocket = FakeWebSocket;
+  globalThis.EventSource = FakeEventSource;
   globalThis.RTCPeerConnection = FakeRTCPeerConnection;
   globalThis.MediaStream = FakeMediaStream;
   globalThis.fetch = async (url, init = {}) => {
