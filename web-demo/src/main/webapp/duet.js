@@ -927,8 +927,13 @@ export class DuetClient extends EventTarget {
 
   _sessionLost() {
     // The server ended our calls with the old session (connection_lost); say so locally.
-    for (const call of this._calls.values()) {
-      if (call.state !== 'ended') call._end('connection_lost', false);
+    for (const call of [...this._calls.values()]) {
+      if (call.state === 'ended') continue;
+      const ringing = call.state === 'incoming';
+      call._end('connection_lost', false);
+      // A call that was ringing here still rings our other devices, and the server announces
+      // it to this new session too: let it ring here again.
+      if (ringing) this._endedCalls.delete(call.id);
     }
     this._outbox = this._outbox.filter((m) => m.type === 'chat.send' || m.type === 'chat.read');
     for (const p of this._chatPending.values()) {

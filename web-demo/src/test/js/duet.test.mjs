@@ -211,3 +211,18 @@ test('a silent SSE stream is taken for dead and the session resumed on a new one
   assert.equal(eventSources[1].url.searchParams.get('resume'), 'e1');
   client.close();
 });
+
+test('a call ringing when the session was lost rings again when the new session hears of it', async () => {
+  const { client, socket } = await connected('bob');
+  const rang = [];
+  client.addEventListener('incoming', (e) => rang.push(e.detail.call.id));
+  socket.deliver({ type: 'call.incoming', callId: 'ring-1', from: 'alice', seq: 2 });
+  assert.deepEqual(rang, ['ring-1']);
+  socket.close(1006, 'network');
+  await until(() => sockets[sockets.length - 1] !== socket, 'a new connection');
+  const next = sockets[sockets.length - 1];
+  next.open({ sessionId: 's-bob-2', resumeToken: 'r9', user: 'bob', resumed: false }); // lost
+  next.deliver({ type: 'call.incoming', callId: 'ring-1', from: 'alice', seq: 1 });
+  assert.deepEqual(rang, ['ring-1', 'ring-1']);
+  client.close();
+});
