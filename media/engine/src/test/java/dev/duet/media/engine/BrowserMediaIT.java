@@ -151,27 +151,6 @@ class BrowserMediaIT {
   }
 
   @Test
-  void aBrowserBehindMdnsNamesConnectsThroughItsOwnChecks() throws Exception {
-    // Chromium hides host addresses behind mDNS names on pages without camera permission. The
-    // engine cannot resolve them and drops them: ICE must connect through the browser's own
-    // checks (a peer-reflexive candidate), and media must flow both ways as usual.
-    BothWays call = connectedBothWays();
-    alice.negotiate(call.a(), call.aEvents());
-    java.util.List<String> sent = bob.negotiateBehindMdnsNames(call.b(), call.bEvents());
-    assertThat(sent)
-        .as("bob's candidates as the engine got them")
-        .isNotEmpty()
-        .allSatisfy(c -> assertThat(c.split(" ")[4]).endsWith(".local"));
-    call.bEvents().connected.get(20, TimeUnit.SECONDS);
-    assertThat(call.bEvents().selectedPair.get(5, TimeUnit.SECONDS).getRemoteCandidate())
-        .as("the selected pair's remote end")
-        .contains(" typ prflx")
-        .doesNotContain(".local");
-    awaitAtLeast("bob decodes alice", bob::framesDecoded, 20, 20);
-    awaitAtLeast("alice decodes bob", alice::framesDecoded, 20, 20);
-  }
-
-  @Test
   void recordingsStartedMidCallBeginWithinSeconds() throws Exception {
     // KMS clients start and stop recorders during a call: each new recording can only begin on
     // a keyframe the engine asks the browser for, so this is the engine's keyframe request path.

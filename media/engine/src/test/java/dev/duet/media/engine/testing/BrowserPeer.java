@@ -52,50 +52,26 @@ public final class BrowserPeer implements AutoCloseable {
     exchange(
         endpoint,
         events,
-        (String) async("return await window.makeOffer(arguments[0]);", videoCodec),
-        false);
+        (String) async("return await window.makeOffer(arguments[0]);", videoCodec));
   }
 
-  /**
-   * As {@link #negotiate(WebRtcEndpoint, EndpointEvents)}, but the endpoint gets the page's host
-   * candidates as a browser without camera permission sends them: the address replaced by an mDNS
-   * name ({@code <uuid>.local}) only the browser's own network could resolve. The page still sends
-   * its checks from its real address. Returns the candidates the endpoint got.
-   */
-  public List<String> negotiateBehindMdnsNames(WebRtcEndpoint endpoint, EndpointEvents events)
-      throws Exception {
-    return exchange(
-        endpoint,
-        events,
-        (String) async("return await window.makeOffer(arguments[0]);", "VP8"),
-        true);
-  }
-
-  private List<String> exchange(
-      WebRtcEndpoint endpoint, EndpointEvents events, String offer, boolean mdnsNames)
+  private void exchange(WebRtcEndpoint endpoint, EndpointEvents events, String offer)
       throws Exception {
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> candidates =
         (List<Map<String, Object>>) async("return await window.takeCandidates();");
-    List<String> sent = new java.util.ArrayList<>();
     for (Map<String, Object> c : candidates) {
-      String candidate = (String) c.get("candidate");
-      String[] f = candidate.split(" ");
-      if (mdnsNames && f.length > 7 && f[7].equals("host")) {
-        f[4] = java.util.UUID.randomUUID() + ".local";
-        candidate = String.join(" ", f);
-      }
-      sent.add(candidate);
       endpoint.addIceCandidate(
           new IceCandidate(
-              candidate, (String) c.get("sdpMid"), ((Number) c.get("sdpMLineIndex")).intValue()));
+              (String) c.get("candidate"),
+              (String) c.get("sdpMid"),
+              ((Number) c.get("sdpMLineIndex")).intValue()));
     }
     String answer = endpoint.processOffer(offer);
     endpoint.gatherCandidates();
     List<Map<String, Object>> engineCandidates = events.awaitCandidates();
     async(
         "return await window.acceptAnswer(arguments[0], arguments[1]);", answer, engineCandidates);
-    return sent;
   }
 
   /** A complete (non-trickle) offer, candidates inside: Janus's flow. */
