@@ -205,17 +205,23 @@ class CallFlowIT {
     }
   }
 
-  @Test
-  void thirdUserCannotInjectIntoACall() {
-    Recorder a = server.connect(p + "a");
-    Recorder b = server.connect(p + "b");
-    Recorder mallory = server.connect(p + "mallory");
+  /** a calls b (this test's users) and b accepts: the call's id once both know. */
+  private String acceptedCall(Recorder a, Recorder b) {
     String id = callId();
     a.send("call.invite", "callId", id, "to", p + "b");
     b.expect("call.incoming");
     b.send("call.accept", "callId", id);
     a.expect("call.accepted");
     b.expect("call.accepted");
+    return id;
+  }
+
+  @Test
+  void thirdUserCannotInjectIntoACall() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    Recorder mallory = server.connect(p + "mallory");
+    String id = acceptedCall(a, b);
 
     for (String type : new String[] {"sdp.offer", "sdp.answer"}) {
       String mid = mallory.send(type, "callId", id, "sdp", "v=0\r\ns=evil\r\n");
@@ -238,12 +244,7 @@ class CallFlowIT {
   void malformedSdpAndCandidatesAreRefusedAndNeverReachThePeer() {
     Recorder a = server.connect(p + "a");
     Recorder b = server.connect(p + "b");
-    String id = callId();
-    a.send("call.invite", "callId", id, "to", p + "b");
-    b.expect("call.incoming");
-    b.send("call.accept", "callId", id);
-    a.expect("call.accepted");
-    b.expect("call.accepted");
+    String id = acceptedCall(a, b);
 
     for (String sdp :
         new String[] {"v=0 this is not sdp \u0000 <script>", "v=0\r\n<b>hi</b>\r\n"}) {

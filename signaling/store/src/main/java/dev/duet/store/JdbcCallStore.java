@@ -31,9 +31,10 @@ public final class JdbcCallStore implements CallStore {
           + " path_switched_ms = ?, recorded = ?"
           + " WHERE call_id = ? AND caller = ? AND callee = ? AND created_ms = ?";
 
+  /** The same parameters as {@link #UPDATE}, in the same order. */
   private static final String INSERT =
-      "INSERT INTO calls (caller, callee, created_ms, answered_ms, ended_ms, end_reason,"
-          + " media_path, path_switched_ms, recorded, call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO calls (answered_ms, ended_ms, end_reason, media_path, path_switched_ms,"
+          + " recorded, call_id, caller, callee, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   /** How often save retries after losing an insert race to a concurrent save of the same call. */
   private static final int SAVE_ATTEMPTS = 3;
@@ -181,7 +182,7 @@ public final class JdbcCallStore implements CallStore {
   }
 
   private static void saveRow(Connection connection, CallRecord call) throws SQLException {
-    Jdbc.Binder update =
+    Jdbc.Binder row =
         params(
             call.answeredAt(),
             call.endedAt(),
@@ -193,7 +194,7 @@ public final class JdbcCallStore implements CallStore {
             call.caller(),
             call.callee(),
             call.createdAt());
-    if (Jdbc.update(connection, UPDATE, update) > 0) {
+    if (Jdbc.update(connection, UPDATE, row) > 0) {
       return;
     }
     boolean taken =
@@ -201,26 +202,13 @@ public final class JdbcCallStore implements CallStore {
                 connection,
                 "SELECT call_id FROM calls WHERE call_id = ?",
                 params(call.callId()),
-                row -> row.getString(1))
+                r -> r.getString(1))
             .isEmpty();
     if (taken) {
       throw new StoreException(
           "call id " + call.callId() + " belongs to an earlier call: this one is not recorded");
     }
-    Jdbc.update(
-        connection,
-        INSERT,
-        params(
-            call.caller(),
-            call.callee(),
-            call.createdAt(),
-            call.answeredAt(),
-            call.endedAt(),
-            call.endReason(),
-            call.mediaPath(),
-            call.pathSwitchedAt(),
-            call.recorded(),
-            call.callId()));
+    Jdbc.update(connection, INSERT, row);
   }
 
   private static void insertRecordingIds(Connection connection, CallRecord call)
