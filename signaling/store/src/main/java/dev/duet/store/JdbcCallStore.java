@@ -205,6 +205,9 @@ public final class JdbcCallStore implements CallStore {
                 r -> r.getString(1))
             .isEmpty();
     if (taken) {
+      if (Jdbc.update(connection, UPDATE, row) > 0) {
+        return; // this very call, inserted meanwhile by a concurrent first save
+      }
       throw new StoreException(
           "call id " + call.callId() + " belongs to an earlier call: this one is not recorded");
     }
