@@ -183,7 +183,9 @@ class SessionIT {
     long seen = b.expect("chat.message").get("seq").getAsLong();
     b.sendRaw("{\"type\":\"ack\",\"seq\":1000000000000000}"); // what it cannot have seen
     String token = b.resumeToken();
+    String bSession = b.welcome().get("sessionId").getAsString();
     b.drop();
+    awaitDetached(bSession, p + "b"); // else "two" may still be written to the dying link
     a.send("chat.send", "to", p + "b", "text", "two", "clientMsgId", "2");
     JsonObject sent;
     do { // "two" is stored and queued for b before b resumes
@@ -211,17 +213,7 @@ class SessionIT {
     String token = dropped.resumeToken();
     String droppedId = dropped.welcome().get("sessionId").getAsString();
     dropped.drop(); // in its resume grace: detached
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-    while (server
-        .server()
-        .switchboard()
-        .sessionOf(droppedId, p + "many")
-        .orElseThrow()
-        .detachedSince()
-        .isEmpty()) {
-      assertThat(System.nanoTime()).as("the server noticed the drop").isLessThan(deadline);
-      Thread.sleep(10); // polling the session's state with a deadline: no event to await
-    }
+    awaitDetached(droppedId, p + "many");
     Recorder seventeenth = server.connect(p + "many");
     seventeenth.assertExhausted();
     // The detached one went first: its resume now opens a fresh session...
@@ -235,5 +227,25 @@ class SessionIT {
     assertThat(open.get(0).awaitClose()).isEqualTo(4006);
     open.get(1).assertExhausted();
     seventeenth.assertExhausted();
+  }
+
+  /** Waits until the server has noticed that a dropped client's link is gone. */
+  private void awaitDetached(String sessionId, String user) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (server
+        .server()
+        .switchboard()
+        .sessionOf(sessionId, user)
+        .orElseThrow()
+        .detachedSince()
+        .isEmpty()) {
+      assertThat(System.nanoTime()).as("the server noticed the drop").isLessThan(deadline);
+      try {
+        Thread.sleep(10); // polling the session's state with a deadline: no event to await
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 }
