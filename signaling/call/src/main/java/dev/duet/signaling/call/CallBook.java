@@ -59,9 +59,6 @@ public final class CallBook {
       };
   private final Map<EndReason, Long> endCounts = new EnumMap<>(EndReason.class);
 
-  /** The longest user id: what a token's {@code sub} may be. */
-  public static final int MAX_USER_CHARS = 128;
-
   public CallBook(Clock clock, CallPolicy policy) {
     this.clock = clock;
     this.policy = policy;
@@ -76,12 +73,13 @@ public final class CallBook {
     if (to == null || to.isBlank()) {
       return Transition.error(caller, ErrorCode.BAD_REQUEST, "missing callee", re);
     }
-    if (to.length() > MAX_USER_CHARS || to.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-      // No user id is longer (a token's sub is at most 128 characters) or holds control characters.
+    if (!dev.duet.protocol.UserIds.plausible(to)) {
       return Transition.error(
           caller,
           ErrorCode.BAD_REQUEST,
-          "'to' must be a user id: at most " + MAX_USER_CHARS + " characters of text",
+          "'to' must be a user id: at most "
+              + dev.duet.protocol.UserIds.MAX_CHARS
+              + " characters of text",
           re);
     }
     if (to.equals(caller.user())) {

@@ -119,7 +119,7 @@ public final class TokenVerifier {
       throw new AuthException("token has no expiry");
     }
     String sub = claims.getSubject();
-    if (sub == null || sub.isBlank() || sub.length() > 128) {
+    if (sub == null || sub.isBlank() || sub.length() > dev.duet.protocol.UserIds.MAX_CHARS) {
       throw new AuthException("token has no valid subject");
     }
     return new Principal(sub, roles(claims.get("roles")), claims.getExpiration().toInstant());

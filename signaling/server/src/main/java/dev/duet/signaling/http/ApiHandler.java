@@ -45,9 +45,6 @@ public final class ApiHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
   private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
-  /** Any user id a token can carry (its sub): 1-128 characters, no control characters. */
-  private static final Pattern ANY_USER = Pattern.compile("[^\\x00-\\x1f\\x7f]{1,128}");
-
   /** A request from a page whose Origin is not allowed. */
   private static final class OriginRefused extends RuntimeException {
     OriginRefused() {
@@ -224,7 +221,7 @@ public final class ApiHandler extends Handler.Abstract {
 
   private void messages(Principal p, Fields q, Response resp, Callback cb) {
     String with = q.getValue("with");
-    if (with == null || !ANY_USER.matcher(with).matches()) {
+    if (!dev.duet.protocol.UserIds.plausible(with)) {
       throw new BadRequest("'with' must name a user (1-128 characters of text)");
     }
     OptionalLong before =
