@@ -53,8 +53,8 @@ public abstract class MediaElement extends MediaObject {
   private final List<Element> owned = new ArrayList<>(); // graph thread
   private final Map<MediaKind, Flow> flowIn = new EnumMap<>(MediaKind.class);
   private final Map<MediaKind, Flow> flowOut = new EnumMap<>(MediaKind.class);
-  private final Map<String, Integer> encoderBitrates =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  // Settings kurento-client sets and reads back that the engine stores without applying them.
+  private final Map<String, JsonElement> settings = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean released;
 
   protected MediaElement(MediaPipelineObject pipeline, String type) {
@@ -308,20 +308,39 @@ public abstract class MediaElement extends MediaObject {
       // kurento-client 7's names (the engine never encodes, so stored and read back only)
       case "getEncoderBitrate", "getMinEncoderBitrate", "getMaxEncoderBitrate" ->
           Optional.of(
-              new JsonPrimitive(
-                  encoderBitrates.getOrDefault(
-                      operation.substring(3), operation.equals("getEncoderBitrate") ? 300000 : 0)));
-      case "setEncoderBitrate", "setMinEncoderBitrate", "setMaxEncoderBitrate" -> {
-        String property = operation.substring(3);
-        encoderBitrates.put(
-            property,
-            params.requiredInteger(
-                Character.toLowerCase(property.charAt(0)) + property.substring(1)));
-        yield Optional.of(JsonNull.INSTANCE);
-      }
+              setting(
+                  operation,
+                  new JsonPrimitive(operation.equals("getEncoderBitrate") ? 300000 : 0)));
+      case "setEncoderBitrate", "setMinEncoderBitrate", "setMaxEncoderBitrate" ->
+          Optional.of(storeSetting(operation, params, true));
       case "getStats" -> Optional.of(new JsonObject());
       default -> Optional.empty();
     };
+  }
+
+  /**
+   * {@code set<Name>(<name>)}: stores the value for {@code get<Name>} (required; an integer when
+   * {@code integer}).
+   */
+  protected final JsonElement storeSetting(String operation, Params params, boolean integer) {
+    String property = operation.substring(3);
+    String param = Character.toLowerCase(property.charAt(0)) + property.substring(1);
+    JsonElement value =
+        integer
+            ? new JsonPrimitive(params.requiredInteger(param))
+            : params.raw(param).filter(v -> !v.isJsonNull()).orElseThrow(() -> missing(param));
+    settings.put(property, value);
+    return JsonNull.INSTANCE;
+  }
+
+  /** {@code get<Name>}: what {@code set<Name>} stored, or {@code fallback}. */
+  protected final JsonElement setting(String operation, JsonElement fallback) {
+    return settings.getOrDefault(operation.substring(3), fallback);
+  }
+
+  protected static EngineException missing(String name) {
+    return new EngineException(
+        KmsError.MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, "Parameter '" + name + "' is required");
   }
 
   private static boolean flowing(Map<MediaKind, Flow> map, Optional<String> mediaType) {

@@ -16,7 +16,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,11 +86,6 @@ public final class WebRtcEndpointObject extends MediaElement {
   private volatile String stunAddress = "";
   private volatile int stunPort = 3478;
   private volatile String turnUrl = "";
-  private final Map<String, Integer> bandwidth = new HashMap<>();
-  // Settings kurento-client can set and read back; stored, not applied (host candidates come
-  // from DUET_MEDIA_ADDRESSES, the MTU is GStreamer's).
-  private final Map<String, JsonElement> stored = new java.util.concurrent.ConcurrentHashMap<>();
-
   private final Map<MediaKind, Pad> depaySrc = new EnumMap<>(MediaKind.class);
   private final Map<MediaKind, AtomicLong> lastKeyframeRequest = new EnumMap<>(MediaKind.class);
 
@@ -264,22 +258,18 @@ public final class WebRtcEndpointObject extends MediaElement {
             yield a;
           }
           case "getIceConnectionState" -> new JsonArray();
+          // Stored, not applied: host candidates come from DUET_MEDIA_ADDRESSES, the MTU is
+          // GStreamer's.
           case "setNetworkInterfaces",
               "setExternalAddress",
               "setExternalIPv4",
               "setExternalIPv6",
               "setMtu",
-              "setRembParams" -> {
-            String property = operation.substring(3);
-            String param = Character.toLowerCase(property.charAt(0)) + property.substring(1);
-            stored.put(
-                property,
-                params.raw(param).filter(v -> !v.isJsonNull()).orElseThrow(() -> missing(param)));
-            yield JsonNull.INSTANCE;
-          }
+              "setRembParams" ->
+              storeSetting(operation, params, false);
           case "getNetworkInterfaces", "getExternalAddress", "getExternalIPv4", "getExternalIPv6" ->
-              stored.getOrDefault(operation.substring(3), new JsonPrimitive(""));
-          case "getMtu" -> stored.getOrDefault("Mtu", new JsonPrimitive(1200));
+              setting(operation, new JsonPrimitive(""));
+          case "getMtu" -> setting(operation, new JsonPrimitive(1200));
           case "setIceTcp", "closeDataChannel", "createDataChannel" -> JsonNull.INSTANCE;
           case "getIceTcp" -> new JsonPrimitive(false);
           case "getDtlsConnectionState" -> dtlsConnections();
@@ -311,29 +301,15 @@ public final class WebRtcEndpointObject extends MediaElement {
     return a;
   }
 
-  private static EngineException missing(String name) {
-    return new EngineException(
-        KmsError.MEDIA_OBJECT_ILLEGAL_PARAM_ERROR, "Parameter '" + name + "' is required");
-  }
-
   /** Bandwidth and bitrate properties are stored and reported, not enforced. */
   private JsonElement bandwidthProperty(String operation, Params params) {
     if (!(operation.startsWith("set") || operation.startsWith("get"))
         || !(operation.contains("Bandwidth") || operation.contains("Bitrate"))) {
       return null;
     }
-    String property = operation.substring(3);
-    if (operation.startsWith("set")) {
-      String param = Character.toLowerCase(property.charAt(0)) + property.substring(1);
-      int v = params.requiredInteger(param);
-      synchronized (bandwidth) {
-        bandwidth.put(property, v);
-      }
-      return JsonNull.INSTANCE;
-    }
-    synchronized (bandwidth) {
-      return new JsonPrimitive(bandwidth.getOrDefault(property, defaultBandwidth(property)));
-    }
+    return operation.startsWith("set")
+        ? storeSetting(operation, params, true)
+        : setting(operation, new JsonPrimitive(defaultBandwidth(operation.substring(3))));
   }
 
   private static int defaultBandwidth(String property) {
