@@ -216,6 +216,25 @@ class HttpSender {
     this.stopped = false;
   }
 
+  /**
+   * The sender of an SSE or polling `transport`: a failed POST fails the transport, and the
+   * errors `/send` answers reach the client as if the stream had carried them.
+   */
+  static forTransport(transport, base, token) {
+    return new HttpSender(
+      base,
+      token,
+      (status) => transport._fail(status),
+      (errors) => errors.forEach(({ seq, ...error }) => transport.hooks.onMessage(error, transport)),
+    );
+  }
+
+  /** Stops sending and hands back what was never sent. */
+  takeUnsent() {
+    this.stop();
+    return this.queue.splice(0);
+  }
+
   push(messages) {
     this.queue.push(...messages);
     this._pump();
@@ -280,12 +299,7 @@ class SseTransport {
     this.hooks = hooks;
     this.opened = false;
     this.closed = false;
-    this.sender = new HttpSender(
-      base,
-      token,
-      (status) => this._fail(status),
-      (errors) => errors.forEach(({ seq, ...error }) => this.hooks.onMessage(error, this)),
-    );
+    this.sender = HttpSender.forTransport(this, base, token);
   }
 
   async open({ resume, lastSeq }) {
@@ -348,8 +362,7 @@ class SseTransport {
 
   /** Client messages this link never got to the server; it sends nothing more. */
   unsent() {
-    this.sender.stop();
-    return this.sender.queue.splice(0);
+    return this.sender.takeUnsent();
   }
 
   get wantsPing() {
@@ -384,12 +397,7 @@ class PollTransport {
     this.closed = false;
     this.after = 0;
     this.abort = new AbortController();
-    this.sender = new HttpSender(
-      base,
-      token,
-      (status) => this._fail(status),
-      (errors) => errors.forEach(({ seq, ...error }) => this.hooks.onMessage(error, this)),
-    );
+    this.sender = HttpSender.forTransport(this, base, token);
   }
 
   async open({ resume, lastSeq }) {
@@ -470,8 +478,7 @@ class PollTransport {
 
   /** Client messages this link never got to the server; it sends nothing more. */
   unsent() {
-    this.sender.stop();
-    return this.sender.queue.splice(0);
+    return this.sender.takeUnsent();
   }
 
   get wantsPing() {
