@@ -349,6 +349,7 @@ class BrowserMediaIT {
     assertThat(alice.sentFrameWidth()).as("alice sends 320 wide").isEqualTo(320);
     // Media after the change must keep reaching the file: WebM cannot change caps mid-file.
     long atChange = WebmProbe.videoFramesIn(f);
+    String atChangeFile = WebmProbe.describe(f);
     Thread.sleep(2000); // let 2 s of the new size flow into the recording
     rec.stopAndWait();
 
@@ -358,7 +359,9 @@ class BrowserMediaIT {
     assertThat(probe.duration()).isPresent();
     assertThat(probe.decodeExit()).as(probe.decodeErrors()).isZero();
     assertThat(WebmProbe.videoFramesIn(f))
-        .as("frames written after the change (%d at the change)", atChange)
+        .as(
+            "frames written after the change (at the change %s; at the end %s)",
+            atChangeFile, WebmProbe.describe(f))
         .isGreaterThan(atChange + 20);
     assertThat(WebmProbe.frameWidths(f)).as("both sizes in one file").contains(640, 320);
   }

@@ -84,6 +84,28 @@ record WebmProbe(
     return out.strip().matches("\\d+") ? Long.parseLong(out.strip()) : 0; // N/A: no frame yet
   }
 
+  /** Video packets in {@code file}, counted without decoding them. */
+  static long videoPacketsIn(Path file) throws IOException, InterruptedException {
+    String out = videoEntries(file, "stream=nb_read_packets", "-count_packets");
+    return out.strip().matches("\\d+") ? Long.parseLong(out.strip()) : 0;
+  }
+
+  /**
+   * What a failed frame count needs to be understood: the file's size, its video packets (were
+   * frames written at all?) and decoded frames (were they decodable?).
+   */
+  static String describe(Path file) throws IOException, InterruptedException {
+    long size = java.nio.file.Files.exists(file) ? java.nio.file.Files.size(file) : -1;
+    return file.getFileName()
+        + ": "
+        + size
+        + " bytes, "
+        + videoPacketsIn(file)
+        + " video packets, "
+        + videoFramesIn(file)
+        + " decoded video frames";
+  }
+
   /** The widths of the decoded video frames of {@code file}, each once. */
   static java.util.Set<Integer> frameWidths(Path file) throws IOException, InterruptedException {
     String out = videoEntries(file, "frame=width");
