@@ -112,6 +112,7 @@ public final class RecorderEndpointObject extends MediaElement {
     final Bin bin;
     final Map<MediaKind, Pad> ghosts = new EnumMap<>(MediaKind.class);
     final Map<MediaKind, Pointer> internalPads = new EnumMap<>(MediaKind.class); // owned refs
+    final Map<MediaKind, Pad> muxInputs = new EnumMap<>(MediaKind.class); // push into the muxer
     final List<Probes.Callback> callbacks = new ArrayList<>(); // kept alive with the bin
     final CompletableFuture<Void> eos = new CompletableFuture<>();
     Element capsSetter;
@@ -422,9 +423,9 @@ public final class RecorderEndpointObject extends MediaElement {
         r.capsSetter = first;
       }
       r.bin.add(first);
-      first
-          .getStaticPad("src")
-          .link(mux.getRequestPad(k == MediaKind.AUDIO ? "audio_%u" : "video_%u"));
+      Pad toMux = first.getStaticPad("src");
+      toMux.link(mux.getRequestPad(k == MediaKind.AUDIO ? "audio_%u" : "video_%u"));
+      r.muxInputs.put(k, toMux);
       GhostPad ghost = new GhostPad(k.sdpName(), first.getStaticPad("sink"));
       r.bin.addPad(ghost);
       r.ghosts.put(k, ghost);
@@ -612,6 +613,7 @@ public final class RecorderEndpointObject extends MediaElement {
       done = new CompletableFuture<>();
       lastStop = done;
     }
+    warnIfRefused(r);
     // Each kind: back to its fakesink between two buffers, then EOS into the bin for that kind
     // (EOS on one kind also frees the muxer if it was waiting on that kind for the other).
     List<CompletableFuture<Void>> detached = new ArrayList<>();
@@ -658,6 +660,33 @@ public final class RecorderEndpointObject extends MediaElement {
             },
             FINALISER);
     return done;
+  }
+
+  /**
+   * A muxer that refuses a kind's frames (caps it cannot take, say) would lose that kind silently:
+   * the errorignore in front of the bin answers OK to the source. The pad that pushes into the
+   * muxer still knows what its last push returned; say so if it was not OK (a file error has
+   * already been raised as an Error).
+   */
+  private void warnIfRefused(Recording r) {
+    synchronized (lock) {
+      if (r.failed) {
+        return;
+      }
+    }
+    for (Map.Entry<MediaKind, Pad> in : r.muxInputs.entrySet()) {
+      int flow =
+          Natives.GstLib.INSTANCE.gst_pad_get_last_flow_return(
+              org.freedesktop.gstreamer.glib.Natives.getRawPointer(in.getValue()));
+      if (flow != 0) {
+        LOG.warn(
+            "{}: the muxer of {} answered {} to its last {} frame",
+            id(),
+            file,
+            Natives.GstLib.INSTANCE.gst_flow_get_name(flow),
+            in.getKey().sdpName());
+      }
+    }
   }
 
   /** Takes a recording's bin out of the pipeline for good (closing its file) and frees it. */

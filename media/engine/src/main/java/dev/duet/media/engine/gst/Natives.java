@@ -77,6 +77,11 @@ public final class Natives {
 
     Pointer gst_event_new_eos();
 
+    /** What the pad's last push returned (a GstFlowReturn: 0 OK, -4 NOT_NEGOTIATED, ...). */
+    int gst_pad_get_last_flow_return(Pointer pad);
+
+    String gst_flow_get_name(int flow);
+
     /** The ghost pad's internal pad (a source pad inside the bin); unref it. */
     Pointer gst_proxy_pad_get_internal(Pointer pad);
   }
