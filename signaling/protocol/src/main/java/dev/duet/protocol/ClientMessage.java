@@ -32,7 +32,7 @@ public sealed interface ClientMessage extends Message {
   record CallReject(@Opt String id, String callId) implements ClientMessage {}
 
   /** Ends the call; before it is accepted this cancels it. */
-  record CallHangup(@Opt String id, String callId) implements ClientMessage {}
+  record CallHangup(@Opt String id, String callId, @Opt String reason) implements ClientMessage {}
 
   /** An SDP offer for the other party of the call (or, on the relay path, for the server). */
   record SdpOffer(@Opt String id, String callId, String sdp) implements ClientMessage {}

@@ -1,6 +1,7 @@
 package dev.duet.protocol;
 
 import java.util.Locale;
+import java.util.Optional;
 
 /** Why a call ended: both parties and the call record get the same reason. */
 public enum EndReason {
@@ -28,6 +29,17 @@ public enum EndReason {
   CONNECTION_LOST,
   /** The server shut down. */
   SERVER_SHUTDOWN;
+
+  /**
+   * The reason a client may give in {@code call.hangup}: {@code hangup} (also when absent) or
+   * {@code media_failed} (its media failed even through the relay); empty for anything else.
+   */
+  public static Optional<EndReason> ofHangup(String wire) {
+    if (wire == null || wire.equals(HANGUP.wire())) {
+      return Optional.of(HANGUP);
+    }
+    return wire.equals(MEDIA_FAILED.wire()) ? Optional.of(MEDIA_FAILED) : Optional.empty();
+  }
 
   /** The wire form, e.g. {@code answered_elsewhere}. */
   public String wire() {

@@ -414,7 +414,13 @@ public final class Switchboard implements AutoCloseable {
       }
       case CALL_HANGUP -> {
         var c = (ClientMessage.CallHangup) m;
-        onLoop(() -> calls.hangup(me, c.callId(), c.id()));
+        Optional<EndReason> reason = EndReason.ofHangup(c.reason());
+        if (reason.isEmpty()) {
+          replyError(
+              session, ErrorCode.BAD_REQUEST, "reason must be hangup or media_failed", c.id());
+          return;
+        }
+        onLoop(() -> calls.hangup(me, c.callId(), reason.get(), c.id()));
       }
       case SDP_OFFER -> {
         var c = (ClientMessage.SdpOffer) m;

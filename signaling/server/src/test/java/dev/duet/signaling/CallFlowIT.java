@@ -217,6 +217,24 @@ class CallFlowIT {
   }
 
   @Test
+  void aHangupSaysWhyAndAnUnknownReasonEndsNothing() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    String id = acceptedCall(a, b);
+
+    String bad = b.send("call.hangup", "callId", id, "reason", "bored");
+    JsonObject err = b.expect("error");
+    assertThat(err.get("code").getAsString()).isEqualTo("bad_request");
+    assertThat(err.get("message").getAsString()).contains("reason");
+    assertThat(err.get("re").getAsString()).isEqualTo(bad);
+    a.assertExhausted(); // the call goes on
+
+    b.send("call.hangup", "callId", id, "reason", "media_failed");
+    assertThat(a.expect("call.ended").get("reason").getAsString()).isEqualTo("media_failed");
+    assertThat(b.expect("call.ended").get("reason").getAsString()).isEqualTo("media_failed");
+  }
+
+  @Test
   void thirdUserCannotInjectIntoACall() {
     Recorder a = server.connect(p + "a");
     Recorder b = server.connect(p + "b");

@@ -172,6 +172,16 @@ public final class CallBook {
 
   /** Either party hangs up; before accept this cancels (caller) or rejects (callee). */
   public Transition hangup(Party device, String callId, String re) {
+    return hangup(device, callId, EndReason.HANGUP, re);
+  }
+
+  /**
+   * Either party hangs up, saying why: {@code reason} ends an answered call ({@link
+   * EndReason#HANGUP}, or {@link EndReason#MEDIA_FAILED} when the party's media could not be kept
+   * up even through the relay). Before accept the reason does not matter: the caller cancels, a
+   * callee device rejects.
+   */
+  public Transition hangup(Party device, String callId, EndReason reason, String re) {
     Live call = calls.get(callId);
     if (call == null || !isParty(call, device)) {
       return notInCall(device, re);
@@ -182,7 +192,7 @@ public final class CallBook {
       }
       return finish(call, EndReason.CANCELLED);
     }
-    return finish(call, EndReason.HANGUP);
+    return finish(call, reason);
   }
 
   /**

@@ -398,6 +398,25 @@ class CallBookTest {
   }
 
   @Test
+  void aHangupGivingMediaFailedEndsTheCallWithThatReasonForBoth() {
+    accepted(B2);
+    book.relay(A1, ID, true, null);
+
+    Transition t = book.hangup(B2, ID, EndReason.MEDIA_FAILED, "m");
+
+    ServerMessage ended = new ServerMessage.CallEnded(ID, "media_failed");
+    assertThat(t.out()).containsExactly(Outgoing.to(A1, ended), Outgoing.to(B2, ended));
+    assertEnded(t, EndReason.MEDIA_FAILED);
+  }
+
+  @Test
+  void beforeAcceptAHangupReasonDoesNotMatter() {
+    book.invite(A1, ID, "bob", false, null);
+
+    assertEnded(book.hangup(A1, ID, EndReason.MEDIA_FAILED, null), EndReason.CANCELLED);
+  }
+
+  @Test
   void hangupOfAConnectedCallEndsWithHangup() {
     accepted(B1);
     book.signal(B1, ID, answer("bob"), true, null);
