@@ -1565,8 +1565,9 @@ export class DuetCall extends EventTarget {
       this._setState('relaying');
       this._request({ type: 'call.relay', callId: this.id, reason: 'ice_failed' });
     } else {
-      // The relay path failed too; the server decides the end (media_failed / ice_failed).
-      this._request({ type: 'call.hangup', callId: this.id });
+      // The relay path failed too: end the call saying so, so both users read "the media failed"
+      // rather than "the other person hung up".
+      this._request({ type: 'call.hangup', callId: this.id, reason: 'media_failed' });
     }
   }
 

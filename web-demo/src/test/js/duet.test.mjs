@@ -81,6 +81,8 @@ test('a call whose relay leg fails too is given up, not left waiting for the rel
   const relayLeg = pcs[pcs.length - 1];
   for (let i = 0; i < 3; i++) relayLeg.ice('failed');
   await until(() => socket.sentOf('call.hangup').length === 1, 'the call given up');
+  // Both users read why: the media failed, not "the other person hung up".
+  assert.equal(socket.sentOf('call.hangup')[0].reason, 'media_failed');
   finish(client, call);
 });
 
