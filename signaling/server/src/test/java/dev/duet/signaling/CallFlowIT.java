@@ -2,6 +2,7 @@ package dev.duet.signaling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.duet.signaling.testing.Recorder;
@@ -11,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,8 +107,7 @@ class CallFlowIT {
     bob1.assertExhausted();
     bob2.assertExhausted();
 
-    JsonObject history = getJson("/api/calls?limit=5", server.token(p + "alice"));
-    JsonObject last = history.getAsJsonArray("calls").get(0).getAsJsonObject();
+    JsonObject last = awaitEndedCalls(server.token(p + "alice"), 1).get(0).getAsJsonObject();
     assertThat(last.get("callId").getAsString()).isEqualTo(callId);
     assertThat(last.get("endReason").getAsString()).isEqualTo("hangup");
     assertThat(last.get("mediaPath").getAsString()).isEqualTo("p2p");
@@ -342,6 +343,7 @@ class CallFlowIT {
       made.add(id);
     }
     String token = server.token(p + "ha");
+    awaitEndedCalls(token, 3);
     List<String> seen = new java.util.ArrayList<>();
     String query = "/api/calls?limit=1";
     for (int page = 0; page < 3; page++) {
@@ -368,6 +370,29 @@ class CallFlowIT {
                 .header("Authorization", "Bearer " + token)
                 .build(),
             HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * The user's latest {@code n} calls once all their records are closed: {@code call.ended} is sent
+   * before the store thread saves the record's end.
+   */
+  static JsonArray awaitEndedCalls(String token, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      JsonArray calls = getJson("/api/calls?limit=" + n, token).getAsJsonArray("calls");
+      boolean allEnded =
+          calls.size() == n
+              && calls.asList().stream()
+                  .allMatch(
+                      c ->
+                          c.getAsJsonObject().has("endReason")
+                              && !c.getAsJsonObject().get("endReason").isJsonNull());
+      if (allEnded || System.nanoTime() > deadline) {
+        assertThat(allEnded).as("%d ended calls in %s", n, calls).isTrue();
+        return calls;
+      }
+      Thread.sleep(100); // polling the history with a deadline
+    }
   }
 
   static JsonObject getJson(String path, String token) throws Exception {
