@@ -90,7 +90,7 @@ class BrowserMediaIT {
     bob.negotiate(b, bEvents);
     aRec.record();
     bRec.record();
-    aRecording.get(5, TimeUnit.SECONDS);
+    aRecording.get(20, TimeUnit.SECONDS); // ICE, DTLS and the first keyframe, on a busy machine
     long recordingStarted = System.nanoTime();
 
     awaitAtLeast("alice decodes bob", alice::framesDecoded, 51, 30);
@@ -350,7 +350,9 @@ class BrowserMediaIT {
     // Media after the change must keep reaching the file: WebM cannot change caps mid-file.
     long atChange = WebmProbe.videoFramesIn(f);
     String atChangeFile = WebmProbe.describe(f);
-    Thread.sleep(2000); // let 2 s of the new size flow into the recording
+    // 40 frames of the new size into the recording (2 s at the page's 20 fps; longer if the
+    // machine is busy and the browser sends fewer).
+    awaitAtLeast("alice sends at the new size", alice::framesSent, alice.framesSent() + 40, 20);
     rec.stopAndWait();
 
     assertThat(pipelineError).as("pipeline error").isNotDone();

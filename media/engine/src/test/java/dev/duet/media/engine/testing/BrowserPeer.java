@@ -120,6 +120,11 @@ public final class BrowserPeer implements AutoCloseable {
     return ((Number) async("return await window.sentFrameWidth();")).longValue();
   }
 
+  /** framesEncoded of the video the page sends (0 before any). */
+  public long framesSent() {
+    return ((Number) stats().get("framesSent")).longValue();
+  }
+
   public long audioPacketsReceived() {
     return ((Number) stats().get("audioPackets")).longValue();
   }
