@@ -61,6 +61,17 @@ class MediaFailureBrowserIT {
       }
       assertThat(caller.text("last-call")).contains("media relay failed");
 
+      JsonObject call = RelayBrowserIT.lastEndedCall(server, server.token("mf-alice"));
+      assertThat(call.get("endReason").getAsString()).isEqualTo("media_failed");
+      // The recordings made so far are catalogued as partial; only then are the files final.
+      String moderator = server.token("mf-mod", "moderator");
+      String callId = call.get("callId").getAsString();
+      List<String> statuses =
+          RelayBrowserIT.awaitCatalogued(server, callId, moderator, 2).asList().stream()
+              .map(e -> e.getAsJsonObject().get("status").getAsString())
+              .toList();
+      assertThat(statuses).containsOnly("partial");
+
       List<Path> files;
       try (var list = Files.walk(recordings)) { // <callId>/<party>.webm
         files = list.filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".webm")).toList();
@@ -78,30 +89,6 @@ class MediaFailureBrowserIT {
         assertThat(decode.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(decode.exitValue()).as("the partial %s plays: %s", f, errors).isZero();
       }
-      JsonObject history =
-          RelayBrowserIT.getFrom(server, "/api/calls?limit=1", server.token("mf-alice"));
-      JsonObject call = history.getAsJsonArray("calls").get(0).getAsJsonObject();
-      assertThat(call.get("endReason").getAsString()).isEqualTo("media_failed");
-      // The recordings made so far are catalogued as partial.
-      String moderator = server.token("mf-mod", "moderator");
-      String callId = call.get("callId").getAsString();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      List<String> statuses = List.of();
-      while (statuses.size() < 2 && System.nanoTime() < deadline) {
-        statuses =
-            RelayBrowserIT.getFrom(server, "/api/recordings?limit=50", moderator)
-                .getAsJsonArray("recordings")
-                .asList()
-                .stream()
-                .map(e -> e.getAsJsonObject())
-                .filter(r -> r.get("callId").getAsString().equals(callId))
-                .map(r -> r.get("status").getAsString())
-                .toList();
-        if (statuses.size() < 2) {
-          Thread.sleep(200); // cataloguing follows the call's end on the store thread
-        }
-      }
-      assertThat(statuses).containsOnly("partial").hasSize(2);
     } finally {
       engine.close();
     }

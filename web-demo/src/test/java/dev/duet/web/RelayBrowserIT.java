@@ -107,6 +107,15 @@ class RelayBrowserIT {
     caller.screenshot(Screenshots.dir(), "relay-recorded-caller.png");
     long hangupAt = ((Number) caller.js("return Date.now();")).longValue();
     hangUpAndAwaitEnd();
+    JsonObject call = lastEndedCall(server, server.token("rec-alice"));
+    assertThat(call.get("mediaPath").getAsString()).isEqualTo("relay");
+    assertThat(call.get("recorded").getAsBoolean()).isTrue();
+    assertThat(call.get("endReason").getAsString()).isEqualTo("hangup");
+    String callId = call.get("callId").getAsString();
+    // Catalogued means finalised and checked by the relay: only then are the files complete
+    // (they exist, still being written, from the moment the recording starts).
+    String moderator = server.token("mod", "moderator");
+    JsonArray listed = awaitCatalogued(callId, moderator, 2);
 
     List<Path> files = awaitFiles(2);
     for (Path f : files) {
@@ -126,16 +135,8 @@ class RelayBrowserIT {
       assertThat(decode.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(decode.exitValue()).as("ffmpeg decodes %s", f).isZero();
     }
-    JsonObject history = get("/api/calls?limit=1", server.token("rec-alice"));
-    JsonObject call = history.getAsJsonArray("calls").get(0).getAsJsonObject();
-    assertThat(call.get("mediaPath").getAsString()).isEqualTo("relay");
-    assertThat(call.get("recorded").getAsBoolean()).isTrue();
-    assertThat(call.get("endReason").getAsString()).isEqualTo("hangup");
-    String callId = call.get("callId").getAsString();
 
     // Catalogued as ok, and reviewable by a moderator only.
-    String moderator = server.token("mod", "moderator");
-    JsonArray listed = awaitCatalogued(callId, moderator, 2);
     for (var e : listed) {
       JsonObject r = e.getAsJsonObject();
       assertThat(r.get("status").getAsString()).isEqualTo("ok");
@@ -214,10 +215,35 @@ class RelayBrowserIT {
         .contains("duet_answered_calls_total{path=\"relay\"}");
   }
 
-  static JsonArray awaitCatalogued(String callId, String moderator, int n) throws Exception {
+  /**
+   * The user's latest call once its record is closed: {@code call.ended} reaches the pages before
+   * the store thread saves the record's end.
+   */
+  static JsonObject lastEndedCall(TestServer server, String token) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
-      JsonArray all = get("/api/recordings?limit=50", moderator).getAsJsonArray("recordings");
+      JsonArray calls = getFrom(server, "/api/calls?limit=1", token).getAsJsonArray("calls");
+      JsonObject call = calls.isEmpty() ? null : calls.get(0).getAsJsonObject();
+      if ((call != null && call.has("endReason") && !call.get("endReason").isJsonNull())
+          || System.nanoTime() > deadline) {
+        assertThat(call).as("the latest call, ended").isNotNull();
+        assertThat(call.has("endReason")).as("%s has an endReason", call).isTrue();
+        return call;
+      }
+      Thread.sleep(200); // the record's end is saved on the store thread
+    }
+  }
+
+  static JsonArray awaitCatalogued(String callId, String moderator, int n) throws Exception {
+    return awaitCatalogued(server, callId, moderator, n);
+  }
+
+  static JsonArray awaitCatalogued(TestServer server, String callId, String moderator, int n)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      JsonArray all =
+          getFrom(server, "/api/recordings?limit=50", moderator).getAsJsonArray("recordings");
       JsonArray mine = new JsonArray();
       all.forEach(
           e -> {
@@ -253,8 +279,7 @@ class RelayBrowserIT {
     assertThat(callee.snapshot().get("ringing").getAsBoolean()).isFalse();
     caller.screenshot(Screenshots.dir(), "relay-fallback-caller.png");
     hangUpAndAwaitEnd();
-    JsonObject history = get("/api/calls?limit=1", server.token("fb-alice"));
-    JsonObject call = history.getAsJsonArray("calls").get(0).getAsJsonObject();
+    JsonObject call = lastEndedCall(server, server.token("fb-alice"));
     assertThat(call.get("mediaPath").getAsString()).isEqualTo("relay");
     assertThat(call.get("recorded").getAsBoolean()).isFalse();
   }
@@ -273,7 +298,7 @@ class RelayBrowserIT {
           return webm;
         }
       }
-      Thread.sleep(200); // files appear when the relay finalises them: no event to await here
+      Thread.sleep(200); // polling the folder with a deadline
     }
   }
 
