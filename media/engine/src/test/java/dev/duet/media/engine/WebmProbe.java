@@ -20,14 +20,14 @@ import java.util.concurrent.TimeUnit;
  * @param decodeExit exit code of {@code ffmpeg -v error -i f -f null -}
  * @param decodeErrors what that printed
  */
-record WebmProbe(
+public record WebmProbe(
     List<String> codecs,
     Optional<Double> duration,
     Optional<Double> startTime,
     int decodeExit,
     String decodeErrors) {
 
-  static WebmProbe of(Path file) throws IOException, InterruptedException {
+  public static WebmProbe of(Path file) throws IOException, InterruptedException {
     String json =
         run(
             List.of(
@@ -82,6 +82,27 @@ record WebmProbe(
   static long videoFramesIn(Path file) throws IOException, InterruptedException {
     String out = videoEntries(file, "stream=nb_read_frames", "-count_frames");
     return out.strip().matches("\\d+") ? Long.parseLong(out.strip()) : 0; // N/A: no frame yet
+  }
+
+  /**
+   * One video packet as the container has it.
+   *
+   * @param seconds its presentation time
+   * @param keyframe whether the container marks it a keyframe
+   */
+  public record Packet(double seconds, boolean keyframe) {}
+
+  /** The video packets of {@code file} in file order, read without decoding them. */
+  public static List<Packet> videoPackets(Path file) throws IOException, InterruptedException {
+    String out = videoEntries(file, "packet=pts_time,flags");
+    List<Packet> packets = new ArrayList<>();
+    for (String line : out.lines().toList()) {
+      String[] f = line.strip().split(",", -1);
+      if (f.length == 2 && !f[0].equals("N/A")) {
+        packets.add(new Packet(Double.parseDouble(f[0]), f[1].startsWith("K")));
+      }
+    }
+    return packets;
   }
 
   /** Video packets in {@code file}, counted without decoding them. */

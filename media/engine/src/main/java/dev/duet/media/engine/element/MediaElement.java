@@ -259,9 +259,22 @@ public abstract class MediaElement extends MediaObject {
                   e.flowIn.get(k).check(e, "MediaFlowInStateChanged", k, now);
                   e.flowOut.get(k).check(e, "MediaFlowOutStateChanged", k, now);
                 }
+                try {
+                  e.onWatchdogTick();
+                } catch (RuntimeException failed) {
+                  // one element's failing check must not skip the others' this tick
+                  LOG.warn("{}: watchdog check failed", e.id(), failed);
+                }
               }
             });
   }
+
+  /**
+   * Run by {@link #FLOW_WATCHDOG} every 500 ms until the element is released, for checks that must
+   * not cost anything per frame. It runs on the watchdog's one thread, shared by every element: it
+   * must be cheap and must never wait.
+   */
+  protected void onWatchdogTick() {}
 
   private static JsonObject flowState(MediaKind kind, String state) {
     JsonObject o = new JsonObject();

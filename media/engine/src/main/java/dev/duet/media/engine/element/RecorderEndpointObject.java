@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * the call's media is doing; then the bin goes. The capssetter keeps the muxer on the first caps
  * when the browser changes resolution (WebM cannot change caps; the VP8 bitstream carries the new
  * size).
+ *
+ * <p>errorignore stops pushing a kind into the bin after one frame the bin refused (any non-OK
+ * return), and pushes again only once re-armed. While a recording runs, the flow watchdog's tick
+ * ({@link #onWatchdogTick}) re-arms it, so a refused frame costs a gap rather than the rest of the
+ * file; video resumes on a keyframe.
  *
  * <p>Threading: {@code lock} guards the recording state; no GStreamer call that waits runs under
  * it. Relinks run in idle probes; EOS, waiting and tear-down run on a shared finaliser thread.
@@ -103,23 +109,26 @@ public final class RecorderEndpointObject extends MediaElement {
 
   /**
    * The persistent input of one kind: {@code queue (leaky) -> errorignore}, whose output ({@code
-   * out}) goes to a fakesink ({@code idleSink}) or to the current recording.
+   * out}) goes to a fakesink ({@code idleSink}) or to the current recording. {@code guardIn} is
+   * errorignore's sink pad, where it is re-armed.
    */
-  private record Branch(Element queue, Pad out, Pad idleSink) {}
+  private record Branch(Element queue, Pad guardIn, Pad out, Pad idleSink) {}
 
   /** One file being written: a bin in the call's pipeline with one ghost sink pad per kind. */
   private static final class Recording {
     final Bin bin;
     final Map<MediaKind, Pad> ghosts = new EnumMap<>(MediaKind.class);
     final Map<MediaKind, Pointer> internalPads = new EnumMap<>(MediaKind.class); // owned refs
-    final Map<MediaKind, Pad> muxInputs = new EnumMap<>(MediaKind.class); // push into the muxer
     final List<Probes.Callback> callbacks = new ArrayList<>(); // kept alive with the bin
     final CompletableFuture<Void> eos = new CompletableFuture<>();
     Element capsSetter;
+    Probes.Callback untilKeyframe; // video: after a re-arm, drops delta frames until a keyframe
     // guarded by the recorder's lock:
     boolean started;
     boolean failed;
     long base;
+    boolean resuming; // untilKeyframe is on the video ghost pad
+    final Set<MediaKind> refused = EnumSet.noneOf(MediaKind.class); // warned about
     // Until started: what reached the gate, to say why a recording stayed empty.
     final long createdNanos = System.nanoTime();
     int videoBefore;
@@ -218,7 +227,13 @@ public final class RecorderEndpointObject extends MediaElement {
     queue.syncStateWithParent();
     guard.syncStateWithParent();
     sink.syncStateWithParent();
-    branches.put(kind, new Branch(queue, guard.getStaticPad("src"), sink.getStaticPad("sink")));
+    branches.put(
+        kind,
+        new Branch(
+            queue,
+            guard.getStaticPad("sink"),
+            guard.getStaticPad("src"),
+            sink.getStaticPad("sink")));
     watchFlowIn(kind, queue.getStaticPad("sink"));
     String codec = kind == MediaKind.VIDEO ? Codec.VP8.encodingName : Codec.OPUS.encodingName;
     publishInput(kind, new Input(queue.getStaticPad("sink"), codec, () -> {}));
@@ -423,9 +438,9 @@ public final class RecorderEndpointObject extends MediaElement {
         r.capsSetter = first;
       }
       r.bin.add(first);
-      Pad toMux = first.getStaticPad("src");
-      toMux.link(mux.getRequestPad(k == MediaKind.AUDIO ? "audio_%u" : "video_%u"));
-      r.muxInputs.put(k, toMux);
+      first
+          .getStaticPad("src")
+          .link(mux.getRequestPad(k == MediaKind.AUDIO ? "audio_%u" : "video_%u"));
       GhostPad ghost = new GhostPad(k.sdpName(), first.getStaticPad("sink"));
       r.bin.addPad(ghost);
       r.ghosts.put(k, ghost);
@@ -436,6 +451,10 @@ public final class RecorderEndpointObject extends MediaElement {
       Probes.Callback gate = (pad, info, data) -> gate(r, k, pad, Probes.data(info));
       r.callbacks.add(gate);
       Probes.add(ghost, Probes.BUFFER, gate);
+      if (k == MediaKind.VIDEO) {
+        r.untilKeyframe = (pad, info, data) -> untilKeyframe(r, Probes.data(info));
+        r.callbacks.add(r.untilKeyframe);
+      }
     }
     Probes.Callback onEos =
         (pad, info, data) -> {
@@ -496,6 +515,92 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     if (first) {
       raise("Recording", new JsonObject());
+    }
+    return Probes.REMOVE;
+  }
+
+  /**
+   * Watchdog thread, every 500 ms: re-arms the errorignore of each kind whose last push into the
+   * running recording was refused. errorignore latches: after one non-OK return from the bin
+   * (NOT_NEGOTIATED, ERROR, ...) it drops that kind's frames, still answering OK to the source,
+   * until its sink pad is marked for reconfiguration. One native read per kind and tick; nothing
+   * per frame. A failed recording (its file cannot be written) is stopping: it is left alone.
+   */
+  @Override
+  protected void onWatchdogTick() {
+    Recording r;
+    synchronized (lock) {
+      r = current;
+      if (r == null || !r.started || r.failed) {
+        return;
+      }
+    }
+    for (MediaKind k : r.ghosts.keySet()) {
+      int flow = lastFlow(branches.get(k));
+      if (flow != 0) {
+        rearm(r, k, flow);
+      }
+    }
+  }
+
+  /** What errorignore's last push into the recording (or the fakesink) returned. */
+  private static int lastFlow(Branch b) {
+    return Natives.GstLib.INSTANCE.gst_pad_get_last_flow_return(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(b.out()));
+  }
+
+  /**
+   * Lets errorignore push {@code kind} into {@code r} again. Video first gets a probe that drops
+   * delta frames until a keyframe (asked for now): the frames errorignore dropped are gone, and a
+   * delta frame after the gap would not decode.
+   */
+  private void rearm(Recording r, MediaKind kind, int flow) {
+    boolean first;
+    boolean gate;
+    synchronized (lock) {
+      if (current != r || r.failed) {
+        return;
+      }
+      first = r.refused.add(kind);
+      gate = kind == MediaKind.VIDEO && !r.resuming;
+      if (gate) {
+        r.resuming = true;
+      }
+    }
+    String name = Natives.GstLib.INSTANCE.gst_flow_get_name(flow);
+    if (first) {
+      LOG.warn(
+          "{}: the recording {} answered {} to a {} frame, and the ones after it were dropped;"
+              + " {} (later refusals are logged at DEBUG)",
+          id(),
+          file,
+          name,
+          kind.sdpName(),
+          kind == MediaKind.VIDEO ? "resuming at the next keyframe" : "resuming");
+    } else {
+      LOG.debug(
+          "{}: the recording {} answered {} to a {} frame again", id(), file, name, kind.sdpName());
+    }
+    if (gate) {
+      Probes.add(r.ghosts.get(kind), Probes.BUFFER, r.untilKeyframe);
+      pipeline.post(() -> currentSource(kind).ifPresent(s -> s.requestKeyframe(kind)));
+    }
+    Natives.GstLib.INSTANCE.gst_pad_mark_reconfigure(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(branches.get(kind).guardIn()));
+  }
+
+  /**
+   * Streaming thread, after a re-arm of video: drops delta frames and asks for a keyframe (the
+   * source throttles requests) until one passes, then removes itself.
+   */
+  private int untilKeyframe(Recording r, Pointer buffer) {
+    if (Probes.isDeltaUnit(buffer)) {
+      pipeline.post(
+          () -> currentSource(MediaKind.VIDEO).ifPresent(s -> s.requestKeyframe(MediaKind.VIDEO)));
+      return Probes.DROP;
+    }
+    synchronized (lock) {
+      r.resuming = false;
     }
     return Probes.REMOVE;
   }
@@ -663,10 +768,11 @@ public final class RecorderEndpointObject extends MediaElement {
   }
 
   /**
-   * A muxer that refuses a kind's frames (caps it cannot take, say) would lose that kind silently:
-   * the errorignore in front of the bin answers OK to the source. The pad that pushes into the
-   * muxer still knows what its last push returned; say so if it was not OK (a file error has
-   * already been raised as an Error).
+   * A recording that refuses a kind's frames (caps the muxer cannot take, say) loses them silently:
+   * the errorignore in front of the bin answers OK to the source. errorignore's src pad still knows
+   * what its last push into the bin returned, whatever refused it inside (parser, muxer, file); say
+   * so if it was not OK (a file error has already been raised as an Error). Called before the
+   * inputs go back to their fakesinks.
    */
   private void warnIfRefused(Recording r) {
     synchronized (lock) {
@@ -674,17 +780,15 @@ public final class RecorderEndpointObject extends MediaElement {
         return;
       }
     }
-    for (Map.Entry<MediaKind, Pad> in : r.muxInputs.entrySet()) {
-      int flow =
-          Natives.GstLib.INSTANCE.gst_pad_get_last_flow_return(
-              org.freedesktop.gstreamer.glib.Natives.getRawPointer(in.getValue()));
+    for (MediaKind k : r.ghosts.keySet()) {
+      int flow = lastFlow(branches.get(k));
       if (flow != 0) {
         LOG.warn(
-            "{}: the muxer of {} answered {} to its last {} frame",
+            "{}: the recording {} answered {} to its last {} frame",
             id(),
             file,
             Natives.GstLib.INSTANCE.gst_flow_get_name(flow),
-            in.getKey().sdpName());
+            k.sdpName());
       }
     }
   }

@@ -82,6 +82,11 @@ public final class Natives {
 
     String gst_flow_get_name(int flow);
 
+    /**
+     * Sets the pad's NEED_RECONFIGURE flag, which its element reads with gst_pad_check_reconfigure.
+     */
+    void gst_pad_mark_reconfigure(Pointer pad);
+
     /** The ghost pad's internal pad (a source pad inside the bin); unref it. */
     Pointer gst_proxy_pad_get_internal(Pointer pad);
   }

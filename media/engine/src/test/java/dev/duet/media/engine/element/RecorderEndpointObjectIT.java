@@ -1,0 +1,254 @@
+package dev.duet.media.engine.element;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import dev.duet.media.engine.EngineConfig;
+import dev.duet.media.engine.WebmProbe;
+import dev.duet.media.engine.gst.Natives;
+import dev.duet.media.engine.gst.Probes;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.freedesktop.gstreamer.Bin;
+import org.freedesktop.gstreamer.Caps;
+import org.freedesktop.gstreamer.Element;
+import org.freedesktop.gstreamer.ElementFactory;
+import org.freedesktop.gstreamer.Pad;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A RecorderEndpoint in a real pipeline, fed by a live GStreamer encoder instead of a browser, so a
+ * test can reach inside its recording bin.
+ */
+class RecorderEndpointObjectIT {
+  private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+  @TempDir Path recordings;
+  private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+  private MediaPipelineObject pipeline;
+
+  @AfterEach
+  void release() {
+    if (pipeline != null) {
+      pipeline.release();
+    }
+  }
+
+  @Test
+  void videoGoesOnFromAKeyframeAfterTheRecordingRefusedOneFrame() throws Exception {
+    pipeline =
+        new MediaPipelineObject(
+            new EngineContext(
+                EngineConfig.defaults().withRecordingsRoot(recordings),
+                (source, type, data) -> events.add(source.type() + " " + type)));
+    LiveSource source = new LiveSource(pipeline);
+    Path file = recordings.resolve("refused.webm");
+    RecorderEndpointObject recorder =
+        new RecorderEndpointObject(
+            pipeline, params("uri", file.toUri().toString(), "mediaProfile", "WEBM_VIDEO_ONLY"));
+    source.invoke("connect", params("sink", recorder.id()));
+    awaitEvent("RecorderEndpoint MediaFlowInStateChanged", 10);
+    recorder.invoke("record", params());
+    awaitEvent("RecorderEndpoint Recording", 10);
+
+    Element capsSetter = capsSetterOfTheRecording();
+    RefuseOneFrame refuse = new RefuseOneFrame();
+    Probes.add(capsSetter.getStaticPad("src"), Probes.BUFFER, refuse);
+    boolean goesOn = refuse.threeSecondsLater.await(15, TimeUnit.SECONDS);
+    // Where the refused frame would have been in the file: the ghost pad's internal pad (the
+    // capssetter's peer) carries the offset that rebased the recording's first frame to 0.
+    long offset =
+        Gst.INSTANCE.gst_pad_get_offset(
+            org.freedesktop.gstreamer.glib.Natives.getRawPointer(
+                capsSetter.getStaticPad("sink").getPeer()));
+    recorder.invoke("stopAndWait", params());
+
+    assertThat(refuse.refusedPts)
+        .as("a frame refused (%d frames reached the muxer input)", refuse.frames.get())
+        .isNotNegative();
+    List<WebmProbe.Packet> video = WebmProbe.videoPackets(file);
+    assertThat(video).as("video packets").isNotEmpty();
+    double refusedAt = video.get(0).seconds() + (refuse.refusedPts + offset) / (double) SECOND;
+    // Half a frame early: the container keeps milliseconds, and the frame before is 33 ms earlier.
+    List<WebmProbe.Packet> after =
+        video.stream().filter(p -> p.seconds() > refusedAt - 0.016).toList();
+    assertThat(after.size())
+        .as("video packets in the file after %.3f s (the refused frame)", refusedAt)
+        .isGreaterThan(45);
+    assertThat(goesOn).as("frames reach the muxer input 3 s after the refusal").isTrue();
+    assertThat(after.get(0).keyframe()).as("the first frame after the gap is a keyframe").isTrue();
+    WebmProbe probe = WebmProbe.of(file);
+    assertThat(probe.codecs()).containsExactly("vp8");
+    assertThat(probe.decodeExit()).as(probe.decodeErrors()).isZero();
+    assertThat(probe.decodeErrors()).isBlank();
+  }
+
+  private void awaitEvent(String event, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds * SECOND;
+    while (System.nanoTime() < deadline) {
+      String e = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      if (event.equals(e)) {
+        return;
+      }
+    }
+    throw new AssertionError("no " + event + " within " + seconds + " s");
+  }
+
+  private Element capsSetterOfTheRecording() {
+    return pipeline.onGraph(
+        () -> {
+          for (Element e : pipeline.gst().getElements()) {
+            if (e instanceof Bin bin && e.getName().startsWith("recording-")) {
+              for (Element inner : bin.getElements()) {
+                if ("capssetter".equals(inner.getFactory().getName())) {
+                  return inner;
+                }
+              }
+            }
+          }
+          throw new AssertionError("no recording bin with a capssetter");
+        });
+  }
+
+  private static Params params(String... nameThenValue) {
+    JsonObject o = new JsonObject();
+    for (int i = 0; i < nameThenValue.length; i += 2) {
+      o.addProperty(nameThenValue[i], nameThenValue[i + 1]);
+    }
+    return Params.of(o);
+  }
+
+  /**
+   * On the recording's video path, inside its bin: lets a second of frames through, refuses the
+   * next one with NOT_NEGOTIATED (the pad's push returns what the probe sets, as if the muxer had
+   * refused it), then counts down once a frame 3 s later reaches it. Per-frame Java is fine here.
+   */
+  private static final class RefuseOneFrame implements Probes.Callback {
+    private static final int HANDLED = 4; // GST_PAD_PROBE_HANDLED
+    private static final int NOT_NEGOTIATED = -4; // GST_FLOW_NOT_NEGOTIATED
+    private static final long INFO_FLOW_RET = 40; // GstPadProbeInfo.ABI.abi.flow_ret (64-bit)
+
+    final CountDownLatch threeSecondsLater = new CountDownLatch(1);
+    volatile long refusedPts = -1;
+    final AtomicInteger frames = new AtomicInteger();
+    private long firstPts = -1; // streaming thread only
+
+    @Override
+    public int invoke(Pointer pad, Pointer info, Pointer data) {
+      Pointer buffer = Probes.data(info);
+      long pts = Probes.pts(buffer);
+      frames.incrementAndGet();
+      if (firstPts < 0) {
+        firstPts = pts;
+      }
+      if (refusedPts < 0 && pts - firstPts >= SECOND) {
+        refusedPts = pts;
+        info.setInt(INFO_FLOW_RET, NOT_NEGOTIATED);
+        Gst.INSTANCE.gst_mini_object_unref(buffer); // HANDLED: the buffer is the probe's
+        return HANDLED;
+      }
+      if (refusedPts >= 0 && pts - refusedPts >= 3 * SECOND) {
+        threeSecondsLater.countDown();
+        return Probes.REMOVE;
+      }
+      return Probes.OK;
+    }
+  }
+
+  /** The GStreamer calls only this test needs. */
+  private interface Gst extends Library {
+    Gst INSTANCE = Native.load("gstreamer-1.0", Gst.class);
+
+    void gst_mini_object_unref(Pointer object);
+
+    long gst_pad_get_offset(Pointer pad);
+  }
+
+  /**
+   * A source like a WebRtcEndpoint's video tap, from a live test encoder: VP8 that makes keyframes
+   * only when asked (the first aside). Video only, recorded WEBM_VIDEO_ONLY: the test is about one
+   * kind's path into the file.
+   */
+  private static final class LiveSource extends MediaElement {
+    private volatile Pad vp8Out;
+
+    LiveSource(MediaPipelineObject pipeline) {
+      super(pipeline, "LiveSource");
+      pipeline.onGraph(
+          () -> {
+            Element vp8 = ElementFactory.make("vp8enc", null);
+            vp8.set("deadline", 1L);
+            vp8.set("keyframe-max-dist", 100000);
+            vp8Out = vp8.getStaticPad("src");
+            publishTap(
+                MediaKind.VIDEO,
+                new Tap(
+                    chain(
+                        live("videotestsrc"),
+                        filter("video/x-raw,width=320,height=240,framerate=30/1"),
+                        vp8),
+                    Codec.VP8.encodingName));
+            return null;
+          });
+      pipeline.adopt(this);
+    }
+
+    private static Element live(String factory) {
+      Element e = ElementFactory.make(factory, null);
+      e.set("is-live", true);
+      return e;
+    }
+
+    private static Element filter(String caps) {
+      Element e = ElementFactory.make("capsfilter", null);
+      e.setCaps(Caps.fromString(caps));
+      return e;
+    }
+
+    /** Graph thread: {@code elements -> tee} in the pipeline, playing; returns the tee. */
+    private Element chain(Element... elements) {
+      Element tee = ElementFactory.make("tee", null);
+      tee.set("allow-not-linked", true);
+      List<Element> all = new java.util.ArrayList<>(List.of(elements));
+      all.add(tee);
+      for (Element e : all) {
+        own(e);
+        pipeline.gst().add(e);
+      }
+      Element.linkMany(all.toArray(Element[]::new));
+      // Downstream first: a live source started before the elements after it pushes into inactive
+      // pads, gets FLUSHING back and stops for good (1 run in 10 recorded nothing).
+      for (int i = all.size() - 1; i >= 0; i--) {
+        all.get(i).syncStateWithParent();
+      }
+      return tee;
+    }
+
+    @Override
+    protected void requestKeyframe(MediaKind kind) {
+      Pad out = vp8Out;
+      if (kind != MediaKind.VIDEO || out == null || isReleased()) {
+        return;
+      }
+      Natives.GstLib.INSTANCE.gst_pad_send_event(
+          org.freedesktop.gstreamer.glib.Natives.getRawPointer(out),
+          Natives.GstVideoLib.INSTANCE.gst_video_event_new_upstream_force_key_unit(-1L, true, 0));
+    }
+
+    @Override
+    protected Optional<com.google.gson.JsonElement> invokeElement(String operation, Params params) {
+      return Optional.empty();
+    }
+  }
+}
