@@ -292,8 +292,11 @@ public final class RecordingsHandler extends Handler.Abstract {
     if (recording != null && !ID.matcher(recording).matches()) {
       throw new ModerationException(Kind.BAD_REQUEST, "malformed recording id");
     }
+    // An empty value counts as absent, as for every other parameter (it used to mean before=0,
+    // an always-empty page).
+    String beforeValue = q.getValue("before");
     OptionalLong before =
-        q.getValue("before") == null
+        beforeValue == null || beforeValue.isEmpty()
             ? OptionalLong.empty()
             : OptionalLong.of(number(q, "before", 0, 1, Long.MAX_VALUE));
     int limit = (int) number(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);

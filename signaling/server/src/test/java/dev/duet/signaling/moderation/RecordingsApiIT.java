@@ -29,9 +29,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The moderators' REST API over real HTTP against the real server (or, until it is wired into
- * {@code DuetServer}, the handler in its own Jetty on the real server's database; see {@link
- * ModerationServer}), with real WebM files.
+ * The moderators' REST API over real HTTP against the real server ({@link ModerationServer}), with
+ * real WebM files.
  */
 class RecordingsApiIT {
   static ModerationServer server;
@@ -531,6 +530,8 @@ class RecordingsApiIT {
     JsonObject next = get("/api/audit?recording=" + id + "&limit=2&before=" + before, mod).json();
     assertThat(next.getAsJsonArray("entries").get(0).getAsJsonObject().get("action").getAsString())
         .isEqualTo("recording.hold");
+    // An empty before is no before, as for every other parameter.
+    assertThat(get("/api/audit?recording=" + id + "&limit=2&before=", mod).json()).isEqualTo(page);
     assertThat(get("/api/audit?recording=../x", mod).status()).isEqualTo(400);
   }
 
