@@ -217,6 +217,16 @@ class AuthIT {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(bad.statusCode()).isEqualTo(400);
+    for (String lenient : new String[] {"{user:'alice'}", "{\"user\":\"alice\"} trailing"}) {
+      HttpResponse<String> refused =
+          http.send(
+              HttpRequest.newBuilder(server.http("/api/dev/token"))
+                  .POST(HttpRequest.BodyPublishers.ofString(lenient))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).as(lenient).isEqualTo(400);
+      assertThat(refused.body()).contains("malformed JSON");
+    }
 
     try (TestServer prod = TestServer.start("DUET_DEMO", "false")) {
       HttpResponse<String> none =

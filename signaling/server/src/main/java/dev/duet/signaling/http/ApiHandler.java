@@ -3,8 +3,9 @@ package dev.duet.signaling.http;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.duet.protocol.Codec;
 import dev.duet.protocol.ErrorCode;
+import dev.duet.protocol.ProtocolException;
 import dev.duet.signaling.Config;
 import dev.duet.signaling.Switchboard;
 import dev.duet.signaling.auth.AuthException;
@@ -315,15 +316,16 @@ public final class ApiHandler extends Handler.Abstract {
     } catch (Json.BodyException e) {
       throw new BadRequest(e.tooLarge() ? "body too large" : e.getMessage());
     }
+    JsonElement e;
     try {
-      JsonElement e = JsonParser.parseString(text);
-      if (!e.isJsonObject()) {
-        throw new BadRequest("body must be a JSON object");
-      }
-      return e.getAsJsonObject();
-    } catch (com.google.gson.JsonParseException e) {
+      e = Codec.parseStrict(text); // as on the transports: no comments, quotes or trailing data
+    } catch (ProtocolException malformed) {
       throw new BadRequest("malformed JSON");
     }
+    if (!e.isJsonObject()) {
+      throw new BadRequest("body must be a JSON object");
+    }
+    return e.getAsJsonObject();
   }
 
   private static boolean methodNotAllowed(Response resp, Callback cb) {

@@ -2,9 +2,9 @@ package dev.duet.signaling.moderation;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.duet.protocol.Codec;
 import dev.duet.protocol.ErrorCode;
+import dev.duet.protocol.ProtocolException;
 import dev.duet.signaling.auth.AuthException;
 import dev.duet.signaling.auth.Principal;
 import dev.duet.signaling.auth.Tickets;
@@ -525,15 +525,16 @@ public final class RecordingsHandler extends Handler.Abstract {
     if (text.isBlank()) {
       return new JsonObject();
     }
+    JsonElement e;
     try {
-      JsonElement e = JsonParser.parseString(text);
-      if (!e.isJsonObject()) {
-        throw new ModerationException(Kind.BAD_REQUEST, "body must be a JSON object");
-      }
-      return e.getAsJsonObject();
-    } catch (JsonParseException e) {
+      e = Codec.parseStrict(text); // as on the transports: no comments, quotes or trailing data
+    } catch (ProtocolException malformed) {
       throw new ModerationException(Kind.BAD_REQUEST, "malformed JSON");
     }
+    if (!e.isJsonObject()) {
+      throw new ModerationException(Kind.BAD_REQUEST, "body must be a JSON object");
+    }
+    return e.getAsJsonObject();
   }
 
   private static void requireMethod(String method, HttpMethod wanted) {

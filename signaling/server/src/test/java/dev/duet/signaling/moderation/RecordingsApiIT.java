@@ -440,8 +440,12 @@ class RecordingsApiIT {
             send("POST", "/api/recordings/" + id + "/flags", mod, "{\"note\":\"no reason\"}")
                 .status())
         .isEqualTo(400);
-    assertThat(send("POST", "/api/recordings/" + id + "/flags", mod, "{not json").status())
-        .isEqualTo(400);
+    for (String malformed :
+        new String[] {"{not json", "{reason:'spam'}", "{\"reason\":\"x\"} {}"}) {
+      assertThat(send("POST", "/api/recordings/" + id + "/flags", mod, malformed).status())
+          .as(malformed)
+          .isEqualTo(400);
+    }
 
     Reply hold = send("POST", "/api/recordings/" + id + "/hold", mod, "{\"note\":\"case 42\"}");
     assertThat(hold.status()).isEqualTo(200);
