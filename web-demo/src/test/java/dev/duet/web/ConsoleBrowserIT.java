@@ -19,9 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The moderators' console in the real Chromium against the real server (or the moderation handler
- * on the real server's database until DuetServer serves it; see {@link ModerationServer}), with a
- * call recorded as two real WebM files.
+ * The moderators' console in the real Chromium against the real server ({@link ModerationServer}),
+ * with a call recorded as two real WebM files.
  */
 class ConsoleBrowserIT {
   static ModerationServer server;
