@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The media relay on a Kurento media server (a real KMS, or Duet's embedded engine), through
  * kurento-client: per call one MediaPipeline, one WebRtcEndpoint per party connected both ways, and
- * a RecorderEndpoint per party when the call records. The only class of Duet that talks to Kurento.
+ * a RecorderEndpoint per party when the call records, made at the party's first offer with the
+ * profile of what it sends ({@link SentKinds}). The only class of Duet that talks to Kurento.
  *
  * <p>Losing the media server: kurento-client reconnects by itself. When it comes back with the same
  * session within {@link RelaySettings#reconnectGrace()}, nothing is lost; when it does not, or
@@ -215,7 +217,7 @@ public final class KurentoMediaRelay implements MediaRelay {
     } catch (RuntimeException e) {
       throw new MediaException("the media server refused a pipeline", e);
     }
-    KurentoCall call = new KurentoCall(callId, pipeline, listener);
+    KurentoCall call = new KurentoCall(callId, pipeline, listener, record);
     try {
       for (String party : parties) {
         call.addParty(party);
@@ -225,11 +227,7 @@ public final class KurentoMediaRelay implements MediaRelay {
         legs.get(0).endpoint.connect(legs.get(1).endpoint);
         legs.get(1).endpoint.connect(legs.get(0).endpoint);
       }
-      if (record) {
-        for (Leg leg : legs) {
-          call.record(leg);
-        }
-      }
+      // A recording starts with the party's first offer: what it sends decides the profile.
     } catch (RuntimeException e) {
       call.close();
       throw new MediaException("could not set up the media of call " + callId, e);
@@ -258,14 +256,16 @@ public final class KurentoMediaRelay implements MediaRelay {
     final String callId;
     final MediaPipeline pipeline;
     final MediaListener listener;
+    final boolean record;
     final Map<String, Leg> legs = new LinkedHashMap<>();
     volatile boolean failed;
     List<RecordingFile> closed;
 
-    KurentoCall(String callId, MediaPipeline pipeline, MediaListener listener) {
+    KurentoCall(String callId, MediaPipeline pipeline, MediaListener listener, boolean record) {
       this.callId = callId;
       this.pipeline = pipeline;
       this.listener = listener;
+      this.record = record;
     }
 
     void addParty(String party) {
@@ -291,12 +291,21 @@ public final class KurentoMediaRelay implements MediaRelay {
       legs.put(party, new Leg(party, ep));
     }
 
-    void record(Leg leg) {
+    /**
+     * Records what {@code leg}'s party sends, as its offer {@code sdp} says: both kinds, or the one
+     * it sends (a profile naming a kind that never comes would leave the file empty).
+     */
+    void record(Leg leg, String sdp) {
+      Optional<MediaProfileSpecType> profile = SentKinds.profile(sdp);
+      if (profile.isEmpty()) {
+        LOG.info("call {}: {} sends no media; nothing to record", callId, leg.party);
+        return;
+      }
       Path file = uniqueFile(leg.party);
       leg.file = file;
       leg.recorder =
           new RecorderEndpoint.Builder(pipeline, file.toUri().toString())
-              .withMediaProfile(MediaProfileSpecType.WEBM)
+              .withMediaProfile(profile.get())
               .build();
       leg.endpoint.connect(leg.recorder);
       leg.recorder.record();
@@ -316,6 +325,9 @@ public final class KurentoMediaRelay implements MediaRelay {
       }
       try {
         String answer = leg.endpoint.processOffer(sdp);
+        if (record && leg.recorder == null) {
+          record(leg, sdp); // the first offer (later ones renegotiate: ICE restarts)
+        }
         List<RelayCandidate> buffered;
         synchronized (leg) {
           leg.offered = true;
