@@ -12,6 +12,8 @@ const RECORD = params.get('record') === '1';
 // ?connectTimeoutMs= shortens the wait before ICE restarts and the relay.
 const BLOCK_P2P = params.get('p2p') === 'block';
 const CONNECT_MS = Number(params.get('connectTimeoutMs')) || 0;
+// ?media=audio: calls with the microphone only (no camera asked for, none sent).
+const AUDIO_ONLY = params.get('media') === 'audio';
 const TOKEN_KEY = 'duet.token';
 
 const ui = {
@@ -52,6 +54,9 @@ async function start(token) {
     iceTransportPolicy: ICE_POLICY,
     blockPeerCandidates: BLOCK_P2P,
     ...(CONNECT_MS ? { connectTimeoutMs: CONNECT_MS } : {}),
+    ...(AUDIO_ONLY
+      ? { getLocalMedia: () => navigator.mediaDevices.getUserMedia({ audio: true, video: false }) }
+      : {}),
     // When the token expires mid-session: a demo server issues a new one for the same user, so a
     // call in progress goes on. (A real deployment plugs its own sign-in refresh in here.)
     refreshToken: () => demoToken(tokenSubject(client.token)),

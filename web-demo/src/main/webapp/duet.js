@@ -1467,16 +1467,23 @@ export class DuetCall extends EventTarget {
     pc.onconnectionstatechange = () => this._onIceState(pc);
 
     if (offerer) {
-      this._addTracks(pc);
+      this._addTracks(pc, true);
     }
     this._timers.connect = setTimeout(() => this._checkConnected(pc), this.client.options.connectTimeoutMs);
     this._startStats();
   }
 
-  _addTracks(pc) {
+  /**
+   * Our tracks into `pc`. An offer also asks to receive each kind we do not send (no camera, or
+   * ?media=audio), so the other party's video still reaches a caller without one.
+   */
+  _addTracks(pc, offering = false) {
     if (this._tracksAdded || !this.localStream) return;
     this._tracksAdded = true;
     for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+    if (!offering) return;
+    if (this.localStream.getAudioTracks().length === 0) pc.addTransceiver('audio', { direction: 'recvonly' });
+    if (this.localStream.getVideoTracks().length === 0) pc.addTransceiver('video', { direction: 'recvonly' });
   }
 
   async _onDescription(description) {

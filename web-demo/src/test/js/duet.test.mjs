@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { FakeMediaStream, eventSources, http, install, pcs, sockets, until } from './fakes.mjs';
+import { FakeMediaStream, FakeTrack, eventSources, http, install, pcs, sockets, until } from './fakes.mjs';
 
 install();
 const source = readFileSync(new URL('../../main/webapp/duet.js', import.meta.url), 'utf8');
@@ -83,6 +83,16 @@ test('a call whose relay leg fails too is given up, not left waiting for the rel
   await until(() => socket.sentOf('call.hangup').length === 1, 'the call given up');
   // Both users read why: the media failed, not "the other person hung up".
   assert.equal(socket.sentOf('call.hangup')[0].reason, 'media_failed');
+  finish(client, call);
+});
+
+test('a caller without a camera still asks to receive video (and sends no empty one)', async () => {
+  const { client, socket } = await connected('alice', {
+    getLocalMedia: async () => new FakeMediaStream([new FakeTrack('audio')]),
+  });
+  const { call, pc } = await acceptedCall(socket, client, 'relay');
+  assert.deepEqual(pc.senders.map((s) => s.track.kind), ['audio']);
+  assert.deepEqual(pc.transceivers, [{ kind: 'video', direction: 'recvonly' }]);
   finish(client, call);
 });
 

@@ -45,7 +45,7 @@ export class FakeWebSocket {
   }
 }
 
-class FakeTrack {
+export class FakeTrack {
   constructor(kind) {
     this.kind = kind;
     this.enabled = true;
@@ -97,6 +97,12 @@ export class FakeRTCPeerConnection {
 
   addTrack(track) {
     this.senders.push({ track });
+    queueMicrotask(() => this.onnegotiationneeded && this.onnegotiationneeded());
+  }
+
+  addTransceiver(kind, init) {
+    this.transceivers = this.transceivers || [];
+    this.transceivers.push({ kind, direction: init.direction });
     queueMicrotask(() => this.onnegotiationneeded && this.onnegotiationneeded());
   }
 
