@@ -44,26 +44,12 @@ public final class LocalSessions implements SessionStore {
     if (s == null || !s.user().equals(user) || s.ended()) {
       return Optional.empty();
     }
-    // Each resume issues a new token in its welcome. A welcome can be lost on a dying link, so
-    // the token the client last saw stays valid until it shows it has the newer one by resuming
-    // with it; a lost welcome then costs nothing, and at most two tokens open a session.
-    String next = token(24);
-    synchronized (s) {
-      String current = s.resumeToken();
-      String previous = s.previousResumeToken();
-      if (resumeToken.equals(current)) {
-        if (previous != null) {
-          byToken.remove(previous, s); // the client has the current one: the one before is spent
-        }
-        s.rotateResumeToken(next, current);
-      } else if (resumeToken.equals(previous)) {
-        byToken.remove(current, s); // its welcome never arrived: nobody holds it
-        s.rotateResumeToken(next, previous);
-      } else {
-        return Optional.empty(); // spent by a resume that raced this one
-      }
-      byToken.put(next, s);
+    if (!byToken.remove(resumeToken, s)) {
+      return Optional.empty(); // another connection used it first
     }
+    String next = token(24);
+    s.rotateResumeToken(next);
+    byToken.put(next, s);
     return Optional.of(s);
   }
 
@@ -84,13 +70,7 @@ public final class LocalSessions implements SessionStore {
         .end()
         .ifPresent(l -> l.close(dev.duet.protocol.CloseCode.SESSION_ENDED, "session ended"));
     byId.remove(session.id());
-    synchronized (session) {
-      byToken.remove(session.resumeToken(), session);
-      String previous = session.previousResumeToken();
-      if (previous != null) {
-        byToken.remove(previous, session);
-      }
-    }
+    byToken.remove(session.resumeToken(), session);
     byUser.computeIfPresent(
         session.user(),
         (u, set) -> {

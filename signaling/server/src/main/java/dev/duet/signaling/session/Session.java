@@ -31,7 +31,6 @@ public final class Session {
   private long sentUpTo;
   private long highestSent; // the highest seq ever handed to a link: acks go no further
   private String resumeToken;
-  private String previousResumeToken;
   private Link link;
   private Instant detachedAt;
   private final Instant createdAt;
@@ -67,14 +66,8 @@ public final class Session {
     return resumeToken;
   }
 
-  /** The token before the current one, while it is still valid (see LocalSessions.resume). */
-  synchronized String previousResumeToken() {
-    return previousResumeToken;
-  }
-
-  synchronized void rotateResumeToken(String token, String previous) {
+  synchronized void rotateResumeToken(String token) {
     this.resumeToken = token;
-    this.previousResumeToken = previous;
   }
 
   /**

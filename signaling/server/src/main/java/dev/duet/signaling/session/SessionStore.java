@@ -15,8 +15,7 @@ public interface SessionStore {
 
   /**
    * The session a resume token names, if it exists, belongs to {@code user} and has not ended. The
-   * session gets a new token; the one the client presented stays valid until the client resumes
-   * with the new one (a welcome lost with its connection must not lose the session).
+   * token is single-use: the session gets a new one.
    */
   Optional<Session> resume(String resumeToken, String user);
 
