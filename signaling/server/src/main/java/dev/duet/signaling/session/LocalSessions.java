@@ -50,6 +50,13 @@ public final class LocalSessions implements SessionStore {
     String next = token(24);
     s.rotateResumeToken(next);
     byToken.put(next, s);
+    if (s.ended()) {
+      // Ended (grace over, or evicted by the session cap) while this resume ran: remove() took
+      // the token it saw out, maybe before the new one went in. No link attaches to an ended
+      // session, and no token of it stays behind.
+      byToken.remove(next, s);
+      return Optional.empty();
+    }
     return Optional.of(s);
   }
 
