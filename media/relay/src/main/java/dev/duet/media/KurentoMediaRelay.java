@@ -394,6 +394,12 @@ public final class KurentoMediaRelay implements MediaRelay {
       List<RecordingFile> files = new ArrayList<>();
       for (Leg leg : legs.values()) {
         if (leg.recorder == null) {
+          if (record) {
+            // Never recorded (no offer reached the relay, or it sent nothing): still one entry
+            // per party, for a file that does not exist, so the catalogue shows the gap.
+            Path missing = leg.file != null ? leg.file : uniqueFile(leg.party);
+            files.add(new RecordingFile(leg.party, missing, Instant.now(), failed));
+          }
           continue;
         }
         boolean partial = failed;

@@ -33,6 +33,25 @@ class SentKindsTest {
   }
 
   @Test
+  void aBundleOnlyMLineWithPortZeroIsStillSent() {
+    // Firefox under max-bundle: the second m-line rides the first one's transport.
+    String bundled = VIDEO.replace("m=video 9", "m=video 0") + "a=bundle-only\r\n";
+    assertThat(SentKinds.profile(sdp(AUDIO, bundled))).hasValue(MediaProfileSpecType.WEBM);
+  }
+
+  @Test
+  void aSessionLevelDirectionAppliesToMLinesWithoutTheirOwn() {
+    String session = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=recvonly\r\n";
+    assertThat(SentKinds.profile(session + AUDIO + VIDEO))
+        .hasValue(MediaProfileSpecType.WEBM_AUDIO_ONLY); // audio says sendrecv itself
+    assertThat(
+            SentKinds.profile(
+                sdp(AUDIO, VIDEO.replace("a=mid:1\r\n", "a=mid:1\r\na=recvonly \r\n"))))
+        .as("trailing blanks")
+        .hasValue(MediaProfileSpecType.WEBM_AUDIO_ONLY);
+  }
+
+  @Test
   void nothingSentIsNothingToRecord() {
     assertThat(SentKinds.profile(sdp())).isEmpty();
     assertThat(SentKinds.profile(sdp(AUDIO.replace("a=sendrecv", "a=recvonly")))).isEmpty();

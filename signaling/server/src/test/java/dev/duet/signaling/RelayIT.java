@@ -42,6 +42,35 @@ class RelayIT {
       a.send("call.hangup", "callId", id);
       assertThat(a.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
       assertThat(b.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
+
+      // Neither party's media reached the relay: still one catalogue entry each, failed, so a
+      // moderator sees that the recorded call has no recording rather than nothing at all.
+      String mod = server.token("mod", "moderator");
+      java.util.List<String> statuses = java.util.List.of();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+      while (statuses.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(100); // cataloguing follows the call's end on the store thread
+        String body =
+            java.net.http.HttpClient.newHttpClient()
+                .send(
+                    java.net.http.HttpRequest.newBuilder(server.http("/api/recordings?limit=50"))
+                        .header("Authorization", "Bearer " + mod)
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        statuses =
+            com.google.gson.JsonParser.parseString(body)
+                .getAsJsonObject()
+                .getAsJsonArray("recordings")
+                .asList()
+                .stream()
+                .map(e -> e.getAsJsonObject())
+                .filter(r -> r.get("callId").getAsString().equals(id))
+                .map(r -> r.get("party").getAsString() + ":" + r.get("status").getAsString())
+                .sorted()
+                .toList();
+      }
+      assertThat(statuses).containsExactly("relay-a:failed", "relay-b:failed");
     }
   }
 }
