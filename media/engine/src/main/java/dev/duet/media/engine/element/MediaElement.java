@@ -261,7 +261,7 @@ public abstract class MediaElement extends MediaObject {
                 }
                 try {
                   e.onWatchdogTick();
-                } catch (RuntimeException failed) {
+                } catch (RuntimeException | Error failed) { // an Error would end the schedule
                   // one element's failing check must not skip the others' this tick
                   LOG.warn("{}: watchdog check failed", e.id(), failed);
                 }

@@ -129,6 +129,8 @@ public final class RecorderEndpointObject extends MediaElement {
     long base;
     boolean resuming; // untilKeyframe is on the video ghost pad
     final Set<MediaKind> refused = EnumSet.noneOf(MediaKind.class); // warned about
+    final Set<MediaKind> refusedOnLastTick = EnumSet.noneOf(MediaKind.class);
+    final Map<MediaKind, Integer> rearms = new EnumMap<>(MediaKind.class); // in a row
     // Until started: what reached the gate, to say why a recording stayed empty.
     final long createdNanos = System.nanoTime();
     int videoBefore;
@@ -519,15 +521,26 @@ public final class RecorderEndpointObject extends MediaElement {
     return Probes.REMOVE;
   }
 
+  /** Re-arms of one kind in a row (no accepted push between them) before the recorder gives up. */
+  private static final int MAX_REARMS = 5;
+
   /**
    * Watchdog thread, every 500 ms: re-arms the errorignore of each kind whose last push into the
-   * running recording was refused. errorignore latches: after one non-OK return from the bin
-   * (NOT_NEGOTIATED, ERROR, ...) it drops that kind's frames, still answering OK to the source,
-   * until its sink pad is marked for reconfiguration. One native read per kind and tick; nothing
-   * per frame. A failed recording (its file cannot be written) is stopping: it is left alone.
+   * running recording was refused. errorignore latches: after one non-OK return from the bin it
+   * drops that kind's frames, still answering OK to the source, until its sink pad is marked for
+   * reconfiguration. One native read per kind and tick; nothing per frame.
+   *
+   * <p>Only refusals count (NOT_NEGOTIATED, ERROR, NOT_SUPPORTED and worse): a pad that never
+   * pushed reads FLUSHING, and a push still blocked in the muxer has not returned yet. A refusal
+   * must be seen on two ticks in a row, so a file error (raised on the bus, and so a little later)
+   * has made the recording failed first: a failed recording is stopping and is left alone. A kind
+   * refused again after {@link #MAX_REARMS} re-arms in a row is given up, with a warning.
    */
   @Override
   protected void onWatchdogTick() {
+    if (lock == null) {
+      return; // registered by MediaElement's constructor, before this one has run
+    }
     Recording r;
     synchronized (lock) {
       r = current;
@@ -537,11 +550,25 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     for (MediaKind k : r.ghosts.keySet()) {
       int flow = lastFlow(branches.get(k));
-      if (flow != 0) {
+      boolean refusedTwice;
+      synchronized (lock) {
+        if (flow > REFUSED) {
+          r.refusedOnLastTick.remove(k);
+          if (flow == 0) {
+            r.rearms.remove(k); // pushes are accepted again
+          }
+          continue;
+        }
+        refusedTwice = !r.refusedOnLastTick.add(k);
+      }
+      if (refusedTwice) {
         rearm(r, k, flow);
       }
     }
   }
+
+  /** GST_FLOW_NOT_NEGOTIATED: this and lower flow returns are refusals; above, not. */
+  private static final int REFUSED = -4;
 
   /** What errorignore's last push into the recording (or the fakesink) returned. */
   private static int lastFlow(Branch b) {
@@ -557,10 +584,16 @@ public final class RecorderEndpointObject extends MediaElement {
   private void rearm(Recording r, MediaKind kind, int flow) {
     boolean first;
     boolean gate;
+    int rearms;
     synchronized (lock) {
       if (current != r || r.failed) {
         return;
       }
+      rearms = r.rearms.merge(kind, 1, Integer::sum);
+      if (rearms > MAX_REARMS) {
+        return; // given up: said once, below
+      }
+      r.refusedOnLastTick.remove(kind);
       first = r.refused.add(kind);
       gate = kind == MediaKind.VIDEO && !r.resuming;
       if (gate) {
@@ -568,7 +601,16 @@ public final class RecorderEndpointObject extends MediaElement {
       }
     }
     String name = Natives.GstLib.INSTANCE.gst_flow_get_name(flow);
-    if (first) {
+    if (rearms == MAX_REARMS) {
+      LOG.warn(
+          "{}: the recording {} keeps refusing {} frames ({}); not re-armed again: the rest of"
+              + " this recording has no {}",
+          id(),
+          file,
+          kind.sdpName(),
+          name,
+          kind.sdpName());
+    } else if (first) {
       LOG.warn(
           "{}: the recording {} answered {} to a {} frame, and the ones after it were dropped;"
               + " {} (later refusals are logged at DEBUG)",
@@ -583,10 +625,13 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     if (gate) {
       Probes.add(r.ghosts.get(kind), Probes.BUFFER, r.untilKeyframe);
-      pipeline.post(() -> currentSource(kind).ifPresent(s -> s.requestKeyframe(kind)));
     }
+    // Re-armed before the keyframe is asked for, so the keyframe finds errorignore pushing.
     Natives.GstLib.INSTANCE.gst_pad_mark_reconfigure(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(branches.get(kind).guardIn()));
+    if (gate) {
+      pipeline.post(() -> currentSource(kind).ifPresent(s -> s.requestKeyframe(kind)));
+    }
   }
 
   /**
@@ -782,7 +827,7 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     for (MediaKind k : r.ghosts.keySet()) {
       int flow = lastFlow(branches.get(k));
-      if (flow != 0) {
+      if (flow <= REFUSED) {
         LOG.warn(
             "{}: the recording {} answered {} to its last {} frame",
             id(),
