@@ -345,7 +345,8 @@ class CallFlowIT {
     String token = server.token(p + "ha");
     awaitEndedCalls(token, 3);
     List<String> seen = new java.util.ArrayList<>();
-    String query = "/api/calls?limit=1";
+    String query = "/api/calls?limit=1&before=&beforeCallId="; // empty values: absent
+
     for (int page = 0; page < 3; page++) {
       JsonObject body = getJson(query, token);
       seen.add(body.getAsJsonArray("calls").get(0).getAsJsonObject().get("callId").getAsString());

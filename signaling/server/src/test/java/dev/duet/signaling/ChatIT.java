@@ -106,7 +106,7 @@ class ChatIT {
     a.expect("chat.sent");
 
     List<String> texts = new ArrayList<>();
-    String before = "";
+    String before = "&before="; // empty: absent, the first page
     for (int page = 0; page < 3; page++) {
       JsonObject body =
           get("/api/messages?with=" + p + "a&limit=3" + before, server.token(p + "b"));

@@ -225,10 +225,9 @@ public final class ApiHandler extends Handler.Abstract {
     if (!dev.duet.protocol.UserIds.plausible(with)) {
       throw new BadRequest("'with' must name a user (1-128 characters of text)");
     }
+    String beforeValue = value(q, "before");
     OptionalLong before =
-        q.getValue("before") == null
-            ? OptionalLong.empty()
-            : OptionalLong.of(parse(q.getValue("before"), "before"));
+        beforeValue == null ? OptionalLong.empty() : OptionalLong.of(parse(beforeValue, "before"));
     int limit = limit(q);
     List<Map<String, Object>> out = new ArrayList<>();
     for (StoredMessage m : db.messages().conversation(p.user(), with, before, limit)) {
@@ -253,16 +252,17 @@ public final class ApiHandler extends Handler.Abstract {
   private void calls(Principal p, Fields q, Response resp, Callback cb) {
     // before (epoch ms) alone: calls created before it; with beforeCallId (from nextBeforeCallId):
     // strictly after that call in history order, so same-millisecond calls are never skipped.
-    String beforeCallId = q.getValue("beforeCallId");
-    if (beforeCallId != null && q.getValue("before") == null) {
+    String beforeCallId = value(q, "beforeCallId");
+    String beforeValue = value(q, "before");
+    if (beforeCallId != null && beforeValue == null) {
       throw new BadRequest("beforeCallId needs before");
     }
     Optional<CallStore.Cursor> before =
-        q.getValue("before") == null
+        beforeValue == null
             ? Optional.empty()
             : Optional.of(
                 new CallStore.Cursor(
-                    Instant.ofEpochMilli(parse(q.getValue("before"), "before")),
+                    Instant.ofEpochMilli(parse(beforeValue, "before")),
                     beforeCallId == null ? "" : beforeCallId));
     int limit = limit(q);
     List<Map<String, Object>> out = new ArrayList<>();
@@ -289,8 +289,14 @@ public final class ApiHandler extends Handler.Abstract {
     Json.write(resp, cb, 200, body);
   }
 
+  /** A query parameter's value; an empty one counts as absent (null), as on every endpoint. */
+  private static String value(Fields q, String name) {
+    String v = q.getValue(name);
+    return v == null || v.isEmpty() ? null : v;
+  }
+
   private static int limit(Fields q) {
-    String l = q.getValue("limit");
+    String l = value(q, "limit");
     if (l == null) {
       return 50;
     }

@@ -289,6 +289,9 @@ public final class RecordingsHandler extends Handler.Abstract {
 
   private void audit(Fields q, Response resp, Callback cb) {
     String recording = q.getValue("recording");
+    if (recording != null && recording.isEmpty()) {
+      recording = null; // empty counts as absent, as for every other parameter
+    }
     if (recording != null && !ID.matcher(recording).matches()) {
       throw new ModerationException(Kind.BAD_REQUEST, "malformed recording id");
     }

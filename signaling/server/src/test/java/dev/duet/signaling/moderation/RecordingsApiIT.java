@@ -534,8 +534,9 @@ class RecordingsApiIT {
     JsonObject next = get("/api/audit?recording=" + id + "&limit=2&before=" + before, mod).json();
     assertThat(next.getAsJsonArray("entries").get(0).getAsJsonObject().get("action").getAsString())
         .isEqualTo("recording.hold");
-    // An empty before is no before, as for every other parameter.
+    // An empty value is no value, as for every other parameter.
     assertThat(get("/api/audit?recording=" + id + "&limit=2&before=", mod).json()).isEqualTo(page);
+    assertThat(get("/api/audit?recording=&limit=200", mod).status()).isEqualTo(200);
     assertThat(get("/api/audit?recording=../x", mod).status()).isEqualTo(400);
   }
 
