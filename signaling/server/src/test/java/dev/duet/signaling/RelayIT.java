@@ -39,9 +39,10 @@ class RelayIT {
       assertThat(err.get("re").getAsString()).isEqualTo(offerId);
       b.assertExhausted();
 
-      a.send("call.hangup", "callId", id);
-      assertThat(a.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
-      assertThat(b.expect("call.ended").get("reason").getAsString()).isEqualTo("hangup");
+      // A party whose media failed even through the relay says so: both read media_failed.
+      a.send("call.hangup", "callId", id, "reason", "media_failed");
+      assertThat(a.expect("call.ended").get("reason").getAsString()).isEqualTo("media_failed");
+      assertThat(b.expect("call.ended").get("reason").getAsString()).isEqualTo("media_failed");
 
       // Neither party's media reached the relay: still one catalogue entry each, failed, so a
       // moderator sees that the recorded call has no recording rather than nothing at all.

@@ -178,8 +178,8 @@ public final class CallBook {
   /**
    * Either party hangs up, saying why: {@code reason} ends an answered call ({@link
    * EndReason#HANGUP}, or {@link EndReason#MEDIA_FAILED} when the party's media could not be kept
-   * up even through the relay). Before accept the reason does not matter: the caller cancels, a
-   * callee device rejects.
+   * up even through the relay; on the peer-to-peer path that is a plain hang-up). Before accept the
+   * reason does not matter: the caller cancels, a callee device rejects.
    */
   public Transition hangup(Party device, String callId, EndReason reason, String re) {
     Live call = calls.get(callId);
@@ -191,6 +191,11 @@ public final class CallBook {
         return decline(call, device);
       }
       return finish(call, EndReason.CANCELLED);
+    }
+    // media_failed says the relay could not carry the media: on the peer-to-peer path a party
+    // asks for the relay instead (call.relay), so there it is a plain hang-up.
+    if (reason == EndReason.MEDIA_FAILED && call.path != MediaPath.RELAY) {
+      return finish(call, EndReason.HANGUP);
     }
     return finish(call, reason);
   }

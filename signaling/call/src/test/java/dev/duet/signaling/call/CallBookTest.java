@@ -410,6 +410,13 @@ class CallBookTest {
   }
 
   @Test
+  void mediaFailedOnThePeerToPeerPathIsAPlainHangup() {
+    accepted(B2); // p2p: the party should have asked for the relay
+
+    assertEnded(book.hangup(B2, ID, EndReason.MEDIA_FAILED, null), EndReason.HANGUP);
+  }
+
+  @Test
   void beforeAcceptAHangupReasonDoesNotMatter() {
     book.invite(A1, ID, "bob", false, null);
 
