@@ -140,6 +140,11 @@ public abstract class MediaElement extends MediaObject {
   /** Asks whoever sends this element's media of {@code kind} for a keyframe (throttled). */
   protected abstract void requestKeyframe(MediaKind kind);
 
+  /** Asks, from the graph thread, the source feeding this element's {@code kind} for a keyframe. */
+  protected final void askSourceForKeyframe(MediaKind kind) {
+    pipeline.post(() -> currentSource(kind).ifPresent(s -> s.requestKeyframe(kind)));
+  }
+
   /** The source currently feeding this element's input of {@code kind}. */
   protected final Optional<MediaElement> currentSource(MediaKind kind) {
     return pipeline.sourceOf(this, kind);

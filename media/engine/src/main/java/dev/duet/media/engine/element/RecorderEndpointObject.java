@@ -122,12 +122,11 @@ public final class RecorderEndpointObject extends MediaElement {
     final List<Probes.Callback> callbacks = new ArrayList<>(); // kept alive with the bin
     final CompletableFuture<Void> eos = new CompletableFuture<>();
     Element capsSetter;
-    Probes.Callback untilKeyframe; // video: after a re-arm, drops delta frames until a keyframe
+    KeyframeWait resume; // video: after a re-arm, the file goes on from a keyframe
     // guarded by the recorder's lock:
     boolean started;
     boolean failed;
     long base;
-    boolean resuming; // untilKeyframe is on the video ghost pad
     final Set<MediaKind> refused = EnumSet.noneOf(MediaKind.class); // warned about
     final Set<MediaKind> refusedOnLastTick = EnumSet.noneOf(MediaKind.class);
     final Map<MediaKind, Integer> rearms = new EnumMap<>(MediaKind.class); // in a row
@@ -396,8 +395,7 @@ public final class RecorderEndpointObject extends MediaElement {
               }
               return rec;
             });
-    pipeline.post(
-        () -> currentSource(MediaKind.VIDEO).ifPresent(s -> s.requestKeyframe(MediaKind.VIDEO)));
+    askSourceForKeyframe(MediaKind.VIDEO);
     JsonObject s = new JsonObject();
     s.addProperty("state", "START");
     raise("UriEndpointStateChanged", s);
@@ -454,8 +452,7 @@ public final class RecorderEndpointObject extends MediaElement {
       r.callbacks.add(gate);
       Probes.add(ghost, Probes.BUFFER, gate);
       if (k == MediaKind.VIDEO) {
-        r.untilKeyframe = (pad, info, data) -> untilKeyframe(r, Probes.data(info));
-        r.callbacks.add(r.untilKeyframe);
+        r.resume = new KeyframeWait(ghost, () -> askSourceForKeyframe(MediaKind.VIDEO));
       }
     }
     Probes.Callback onEos =
@@ -494,10 +491,7 @@ public final class RecorderEndpointObject extends MediaElement {
             r.videoBefore++;
           }
           if (kind == MediaKind.VIDEO) {
-            pipeline.post(
-                () ->
-                    currentSource(MediaKind.VIDEO)
-                        .ifPresent(s -> s.requestKeyframe(MediaKind.VIDEO)));
+            askSourceForKeyframe(MediaKind.VIDEO);
           }
           return Probes.DROP;
         }
@@ -583,7 +577,6 @@ public final class RecorderEndpointObject extends MediaElement {
    */
   private void rearm(Recording r, MediaKind kind, int flow) {
     boolean first;
-    boolean gate;
     int rearms;
     synchronized (lock) {
       if (current != r || r.failed) {
@@ -595,10 +588,6 @@ public final class RecorderEndpointObject extends MediaElement {
       }
       r.refusedOnLastTick.remove(kind);
       first = r.refused.add(kind);
-      gate = kind == MediaKind.VIDEO && !r.resuming;
-      if (gate) {
-        r.resuming = true;
-      }
     }
     String name = Natives.GstLib.INSTANCE.gst_flow_get_name(flow);
     if (rearms == MAX_REARMS) {
@@ -623,31 +612,13 @@ public final class RecorderEndpointObject extends MediaElement {
       LOG.debug(
           "{}: the recording {} answered {} to a {} frame again", id(), file, name, kind.sdpName());
     }
-    if (gate) {
-      Probes.add(r.ghosts.get(kind), Probes.BUFFER, r.untilKeyframe);
-    }
+    boolean waits = kind == MediaKind.VIDEO && r.resume.start();
     // Re-armed before the keyframe is asked for, so the keyframe finds errorignore pushing.
     Natives.GstLib.INSTANCE.gst_pad_mark_reconfigure(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(branches.get(kind).guardIn()));
-    if (gate) {
-      pipeline.post(() -> currentSource(kind).ifPresent(s -> s.requestKeyframe(kind)));
+    if (waits) {
+      askSourceForKeyframe(kind);
     }
-  }
-
-  /**
-   * Streaming thread, after a re-arm of video: drops delta frames and asks for a keyframe (the
-   * source throttles requests) until one passes, then removes itself.
-   */
-  private int untilKeyframe(Recording r, Pointer buffer) {
-    if (Probes.isDeltaUnit(buffer)) {
-      pipeline.post(
-          () -> currentSource(MediaKind.VIDEO).ifPresent(s -> s.requestKeyframe(MediaKind.VIDEO)));
-      return Probes.DROP;
-    }
-    synchronized (lock) {
-      r.resuming = false;
-    }
-    return Probes.REMOVE;
   }
 
   /**

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.freedesktop.gstreamer.Caps;
 import org.freedesktop.gstreamer.Element;
@@ -570,32 +569,17 @@ public final class WebRtcEndpointObject extends MediaElement {
         Probes.EVENT_UPSTREAM,
         (pad, info, data) -> {
           if (Probes.isForceKeyUnit(Probes.data(info))) {
-            pipeline.post(() -> currentSource(kind).ifPresent(src -> src.requestKeyframe(kind)));
+            askSourceForKeyframe(kind);
             return Probes.DROP;
           }
           return Probes.OK;
         });
     Runnable waitForKeyframe = () -> {};
     if (kind == MediaKind.VIDEO) {
-      // After a new link or a leak, drop delta frames until a keyframe and ask for one. The probe
-      // is only there while waiting: it removes itself when the keyframe passes.
-      AtomicBoolean waiting = new AtomicBoolean();
-      Probes.Callback untilKeyframe =
-          (pad, info, data) -> {
-            if (Probes.isDeltaUnit(Probes.data(info))) {
-              pipeline.post(() -> currentSource(kind).ifPresent(src -> src.requestKeyframe(kind)));
-              return Probes.DROP;
-            }
-            waiting.set(false);
-            return Probes.REMOVE;
-          };
-      keepAlive.add(untilKeyframe);
-      waitForKeyframe =
-          () -> {
-            if (waiting.compareAndSet(false, true)) {
-              Probes.add(queueSrc, Probes.BUFFER, untilKeyframe);
-            }
-          };
+      // After a new link or a leak, drop delta frames until a keyframe and ask for one.
+      KeyframeWait wait = new KeyframeWait(queueSrc, () -> askSourceForKeyframe(kind));
+      keepAlive.add(wait);
+      waitForKeyframe = wait::start;
       Runnable onLeak = waitForKeyframe;
       Natives.OverrunCallback overrun = (q, d) -> onLeak.run();
       keepAlive.add(overrun);
