@@ -3,9 +3,7 @@ package dev.duet.signaling.http;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.duet.protocol.Codec;
 import dev.duet.protocol.ErrorCode;
-import dev.duet.protocol.ProtocolException;
 import dev.duet.signaling.Config;
 import dev.duet.signaling.Switchboard;
 import dev.duet.signaling.auth.AuthException;
@@ -225,7 +223,7 @@ public final class ApiHandler extends Handler.Abstract {
     if (!dev.duet.protocol.UserIds.plausible(with)) {
       throw new BadRequest("'with' must name a user (1-128 characters of text)");
     }
-    String beforeValue = value(q, "before");
+    String beforeValue = Query.value(q, "before");
     OptionalLong before =
         beforeValue == null ? OptionalLong.empty() : OptionalLong.of(parse(beforeValue, "before"));
     int limit = limit(q);
@@ -252,8 +250,8 @@ public final class ApiHandler extends Handler.Abstract {
   private void calls(Principal p, Fields q, Response resp, Callback cb) {
     // before (epoch ms) alone: calls created before it; with beforeCallId (from nextBeforeCallId):
     // strictly after that call in history order, so same-millisecond calls are never skipped.
-    String beforeCallId = value(q, "beforeCallId");
-    String beforeValue = value(q, "before");
+    String beforeCallId = Query.value(q, "beforeCallId");
+    String beforeValue = Query.value(q, "before");
     if (beforeCallId != null && beforeValue == null) {
       throw new BadRequest("beforeCallId needs before");
     }
@@ -289,14 +287,8 @@ public final class ApiHandler extends Handler.Abstract {
     Json.write(resp, cb, 200, body);
   }
 
-  /** A query parameter's value; an empty one counts as absent (null), as on every endpoint. */
-  private static String value(Fields q, String name) {
-    String v = q.getValue(name);
-    return v == null || v.isEmpty() ? null : v;
-  }
-
   private static int limit(Fields q) {
-    String l = value(q, "limit");
+    String l = Query.value(q, "limit");
     if (l == null) {
       return 50;
     }
@@ -316,22 +308,11 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   private static JsonObject jsonBody(Request req) {
-    String text;
     try {
-      text = Json.body(req, MAX_BODY);
+      return Json.object(Json.body(req, MAX_BODY));
     } catch (Json.BodyException e) {
       throw new BadRequest(e.tooLarge() ? "body too large" : e.getMessage());
     }
-    JsonElement e;
-    try {
-      e = Codec.parseStrict(text); // as on the transports: no comments, quotes or trailing data
-    } catch (ProtocolException malformed) {
-      throw new BadRequest("malformed JSON");
-    }
-    if (!e.isJsonObject()) {
-      throw new BadRequest("body must be a JSON object");
-    }
-    return e.getAsJsonObject();
   }
 
   private static boolean methodNotAllowed(Response resp, Callback cb) {

@@ -110,6 +110,23 @@ public final class Json {
     }
   }
 
+  /**
+   * A request body (as {@link #body} reads it) as a JSON object, parsed as strictly as protocol
+   * messages: no comments, unquoted names, single quotes or data after the value.
+   */
+  public static com.google.gson.JsonObject object(String body) throws BodyException {
+    com.google.gson.JsonElement e;
+    try {
+      e = dev.duet.protocol.Codec.parseStrict(body);
+    } catch (dev.duet.protocol.ProtocolException malformed) {
+      throw new BodyException(false, "malformed JSON");
+    }
+    if (!e.isJsonObject()) {
+      throw new BodyException(false, "body must be a JSON object");
+    }
+    return e.getAsJsonObject();
+  }
+
   /** {@code {"error":{"code":..., "message":...}}} */
   public static void error(
       Response response, Callback callback, int status, ErrorCode code, String message) {

@@ -2,14 +2,13 @@ package dev.duet.signaling.moderation;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.duet.protocol.Codec;
 import dev.duet.protocol.ErrorCode;
-import dev.duet.protocol.ProtocolException;
 import dev.duet.signaling.auth.AuthException;
 import dev.duet.signaling.auth.Principal;
 import dev.duet.signaling.auth.Tickets;
 import dev.duet.signaling.http.Authenticator;
 import dev.duet.signaling.http.Json;
+import dev.duet.signaling.http.Query;
 import dev.duet.signaling.moderation.ModerationException.Kind;
 import dev.duet.store.AuditEntry;
 import dev.duet.store.Recording;
@@ -225,8 +224,8 @@ public final class RecordingsHandler extends Handler.Abstract {
   private void list(String moderator, Fields q, Response resp, Callback cb) {
     RecordingQuery query = RecordingQuery.all();
     List<String> described = new ArrayList<>();
-    String user = q.getValue("user");
-    if (user != null && !user.isEmpty()) {
+    String user = Query.value(q, "user");
+    if (user != null) {
       if (!USER.matcher(user).matches()) {
         throw new ModerationException(Kind.BAD_REQUEST, "'user' must name a user");
       }
@@ -249,8 +248,8 @@ public final class RecordingsHandler extends Handler.Abstract {
       from.ifPresent(f -> described.add("from=" + f));
       to.ifPresent(t -> described.add("to=" + t));
     }
-    String status = q.getValue("status");
-    if (status != null && !status.isEmpty()) {
+    String status = Query.value(q, "status");
+    if (status != null) {
       try {
         query = query.withStatus(RecordingStatus.fromWireName(status));
       } catch (IllegalArgumentException e) {
@@ -288,18 +287,12 @@ public final class RecordingsHandler extends Handler.Abstract {
   }
 
   private void audit(Fields q, Response resp, Callback cb) {
-    String recording = q.getValue("recording");
-    if (recording != null && recording.isEmpty()) {
-      recording = null; // empty counts as absent, as for every other parameter
-    }
+    String recording = Query.value(q, "recording");
     if (recording != null && !ID.matcher(recording).matches()) {
       throw new ModerationException(Kind.BAD_REQUEST, "malformed recording id");
     }
-    // An empty value counts as absent, as for every other parameter (it used to mean before=0,
-    // an always-empty page).
-    String beforeValue = q.getValue("before");
     OptionalLong before =
-        beforeValue == null || beforeValue.isEmpty()
+        Query.value(q, "before") == null
             ? OptionalLong.empty()
             : OptionalLong.of(number(q, "before", 0, 1, Long.MAX_VALUE));
     int limit = (int) number(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
@@ -428,8 +421,8 @@ public final class RecordingsHandler extends Handler.Abstract {
    * 2025-03-01}, UTC; as {@code to} it includes the whole day) or epoch milliseconds.
    */
   private static Optional<Instant> instant(Fields q, String name, boolean endOfDay) {
-    String v = q.getValue(name);
-    if (v == null || v.isEmpty()) {
+    String v = Query.value(q, name);
+    if (v == null) {
       return Optional.empty();
     }
     try {
@@ -449,8 +442,8 @@ public final class RecordingsHandler extends Handler.Abstract {
   }
 
   private static Optional<Boolean> bool(Fields q, String name) {
-    String v = q.getValue(name);
-    if (v == null || v.isEmpty()) {
+    String v = Query.value(q, name);
+    if (v == null) {
       return Optional.empty();
     }
     return switch (v) {
@@ -462,8 +455,8 @@ public final class RecordingsHandler extends Handler.Abstract {
   }
 
   private static long number(Fields q, String name, long dflt, long min, long max) {
-    String v = q.getValue(name);
-    if (v == null || v.isEmpty()) {
+    String v = Query.value(q, name);
+    if (v == null) {
       return dflt;
     }
     try {
@@ -518,26 +511,13 @@ public final class RecordingsHandler extends Handler.Abstract {
   }
 
   private static JsonObject jsonBody(Request req) {
-    String text;
     try {
-      text = dev.duet.signaling.http.Json.body(req, MAX_BODY);
-    } catch (dev.duet.signaling.http.Json.BodyException e) {
+      String text = Json.body(req, MAX_BODY);
+      return text.isBlank() ? new JsonObject() : Json.object(text);
+    } catch (Json.BodyException e) {
       throw new ModerationException(
           Kind.BAD_REQUEST, e.tooLarge() ? "body too large" : e.getMessage());
     }
-    if (text.isBlank()) {
-      return new JsonObject();
-    }
-    JsonElement e;
-    try {
-      e = Codec.parseStrict(text); // as on the transports: no comments, quotes or trailing data
-    } catch (ProtocolException malformed) {
-      throw new ModerationException(Kind.BAD_REQUEST, "malformed JSON");
-    }
-    if (!e.isJsonObject()) {
-      throw new ModerationException(Kind.BAD_REQUEST, "body must be a JSON object");
-    }
-    return e.getAsJsonObject();
   }
 
   private static void requireMethod(String method, HttpMethod wanted) {
