@@ -105,12 +105,6 @@ public record WebmProbe(
     return packets;
   }
 
-  /** Video packets in {@code file}, counted without decoding them. */
-  static long videoPacketsIn(Path file) throws IOException, InterruptedException {
-    String out = videoEntries(file, "stream=nb_read_packets", "-count_packets");
-    return out.strip().matches("\\d+") ? Long.parseLong(out.strip()) : 0;
-  }
-
   /**
    * What a failed frame count needs to be understood: the file's size, its video packets (were
    * frames written at all?) and decoded frames (were they decodable?).
@@ -121,7 +115,7 @@ public record WebmProbe(
         + ": "
         + size
         + " bytes, "
-        + videoPacketsIn(file)
+        + videoPackets(file).size()
         + " video packets, "
         + videoFramesIn(file)
         + " decoded video frames";
