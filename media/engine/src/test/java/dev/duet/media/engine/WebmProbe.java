@@ -70,12 +70,35 @@ public record WebmProbe(
   /** {@code ffprobe}'s values of {@code entries} for the first video stream, one per line. */
   private static String videoEntries(Path file, String entries, String... extra)
       throws IOException, InterruptedException {
+    return streamEntries(file, "v:0", entries, extra);
+  }
+
+  private static String streamEntries(Path file, String stream, String entries, String... extra)
+      throws IOException, InterruptedException {
     List<String> cmd = new java.util.ArrayList<>(List.of("ffprobe", "-v", "error"));
     cmd.addAll(List.of(extra));
     cmd.addAll(
         List.of(
-            "-select_streams", "v:0", "-show_entries", entries, "-of", "csv=p=0", file.toString()));
+            "-select_streams",
+            stream,
+            "-show_entries",
+            entries,
+            "-of",
+            "csv=p=0",
+            file.toString()));
     return run(cmd);
+  }
+
+  /** The presentation times of the audio packets of {@code file}, in file order. */
+  public static List<Double> audioPacketTimes(Path file) throws IOException, InterruptedException {
+    List<Double> times = new ArrayList<>();
+    for (String line : streamEntries(file, "a:0", "packet=pts_time").lines().toList()) {
+      String t = line.strip().replace(",", "");
+      if (!t.isEmpty() && !t.equals("N/A")) {
+        times.add(Double.parseDouble(t));
+      }
+    }
+    return times;
   }
 
   /** Video frames ffprobe can read from {@code file} (which may be cut short). */

@@ -173,6 +173,8 @@ public abstract class MediaElement extends MediaObject {
   private static final class Flow {
     private final java.util.concurrent.atomic.AtomicBoolean flowing =
         new java.util.concurrent.atomic.AtomicBoolean();
+    // The timestamp of the latest sampled buffer (flows watched on buffers only), -1 before one.
+    private volatile long sampledPts = -1;
     // guarded by this:
     private Pad pad;
     private int mask;
@@ -192,8 +194,12 @@ public abstract class MediaElement extends MediaObject {
       int gen = ++generation;
       pad = p;
       mask = m;
+      boolean buffersOnly = m == Probes.BUFFER;
       once =
           (raw, info, data) -> {
+            if (buffersOnly) {
+              sampledPts = Probes.pts(Probes.data(info));
+            }
             fired(gen);
             if (flowing.compareAndSet(false, true)) {
               element.raise(event, flowState(kind, "FLOWING"));
@@ -239,6 +245,32 @@ public abstract class MediaElement extends MediaObject {
     boolean isFlowing() {
       return flowing.get();
     }
+
+    /** How long the probe has waited for a buffer: 0 if one came since the last tick. */
+    synchronized long silentNanos(long now) {
+      return pad != null && armed ? Math.max(0, now - armedAtNanos) : 0; // armed after now: 0
+    }
+
+    long sampledPts() {
+      return sampledPts;
+    }
+  }
+
+  /**
+   * How long no buffer of {@code kind} has reached this element's input, to the watchdog's 500 ms
+   * tick: 0 if one came since the last tick (or the input is not watched). For {@link
+   * #onWatchdogTick}, whose {@code now} it takes.
+   */
+  protected final long inputSilentNanos(MediaKind kind, long now) {
+    return flowIn.get(kind).silentNanos(now);
+  }
+
+  /**
+   * The timestamp of a recent buffer of {@code kind} into this element, sampled by the flow
+   * watchdog (at most one tick old while media flows); -1 before the first.
+   */
+  protected final long sampledInputPts(MediaKind kind) {
+    return flowIn.get(kind).sampledPts();
   }
 
   private static final long FLOW_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
@@ -265,7 +297,7 @@ public abstract class MediaElement extends MediaObject {
                   e.flowOut.get(k).check(e, "MediaFlowOutStateChanged", k, now);
                 }
                 try {
-                  e.onWatchdogTick();
+                  e.onWatchdogTick(now);
                 } catch (RuntimeException | Error failed) { // an Error would end the schedule
                   // one element's failing check must not skip the others' this tick
                   LOG.warn("{}: watchdog check failed", e.id(), failed);
@@ -277,9 +309,9 @@ public abstract class MediaElement extends MediaObject {
   /**
    * Run by {@link #FLOW_WATCHDOG} every 500 ms until the element is released, for checks that must
    * not cost anything per frame. It runs on the watchdog's one thread, shared by every element: it
-   * must be cheap and must never wait.
+   * must be cheap and must never wait. {@code now} is the tick's {@link System#nanoTime}.
    */
-  protected void onWatchdogTick() {}
+  protected void onWatchdogTick(long now) {}
 
   private static JsonObject flowState(MediaKind kind, String state) {
     JsonObject o = new JsonObject();

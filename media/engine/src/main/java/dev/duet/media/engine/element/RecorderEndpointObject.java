@@ -60,12 +60,26 @@ import org.slf4j.LoggerFactory;
  * ({@link #onWatchdogTick}) re-arms it, so a refused frame costs a gap rather than the rest of the
  * file; video resumes on a keyframe.
  *
+ * <p>The muxer writes only once every recorded kind has a frame queued. A kind that goes silent (a
+ * camera turned off) gets empty gap buffers from the watchdog's tick ({@link #fillSilentKinds}), so
+ * the others keep reaching the file.
+ *
  * <p>Threading: {@code lock} guards the recording state; no GStreamer call that waits runs under
  * it. Relinks run in idle probes; EOS, waiting and tear-down run on a shared finaliser thread.
  */
 public final class RecorderEndpointObject extends MediaElement {
   private static final Logger LOG = LoggerFactory.getLogger(RecorderEndpointObject.class);
   private static final ExecutorService FINALISER = finaliser();
+
+  /** Hands gap buffers to muxers ({@link #fill}); no idle thread kept. */
+  private static final ExecutorService FILLER =
+      new ThreadPoolExecutor(
+          0,
+          Integer.MAX_VALUE,
+          2,
+          TimeUnit.SECONDS,
+          new java.util.concurrent.SynchronousQueue<>(),
+          Threads.daemon("duet-recorder-filler"));
 
   /** Up to 4 recordings finalised at once; no idle thread kept. */
   private static ExecutorService finaliser() {
@@ -119,6 +133,7 @@ public final class RecorderEndpointObject extends MediaElement {
     final Bin bin;
     final Map<MediaKind, Pad> ghosts = new EnumMap<>(MediaKind.class);
     final Map<MediaKind, Pointer> internalPads = new EnumMap<>(MediaKind.class); // owned refs
+    final Map<MediaKind, Pad> muxPads = new EnumMap<>(MediaKind.class);
     final List<Probes.Callback> callbacks = new ArrayList<>(); // kept alive with the bin
     final CompletableFuture<Void> eos = new CompletableFuture<>();
     Element capsSetter;
@@ -130,6 +145,9 @@ public final class RecorderEndpointObject extends MediaElement {
     final Set<MediaKind> refused = EnumSet.noneOf(MediaKind.class); // warned about
     final Set<MediaKind> refusedOnLastTick = EnumSet.noneOf(MediaKind.class);
     final Map<MediaKind, Integer> rearms = new EnumMap<>(MediaKind.class); // in a row
+    final Set<MediaKind> silent = EnumSet.noneOf(MediaKind.class); // filled in for
+    final Set<MediaKind> filling = EnumSet.noneOf(MediaKind.class); // a gap buffer on its way
+    final Map<MediaKind, Long> filledUpTo = new EnumMap<>(MediaKind.class);
     // Until started: what reached the gate, to say why a recording stayed empty.
     final long createdNanos = System.nanoTime();
     int videoBefore;
@@ -438,9 +456,9 @@ public final class RecorderEndpointObject extends MediaElement {
         r.capsSetter = first;
       }
       r.bin.add(first);
-      first
-          .getStaticPad("src")
-          .link(mux.getRequestPad(k == MediaKind.AUDIO ? "audio_%u" : "video_%u"));
+      Pad muxPad = mux.getRequestPad(k == MediaKind.AUDIO ? "audio_%u" : "video_%u");
+      first.getStaticPad("src").link(muxPad);
+      r.muxPads.put(k, muxPad);
       GhostPad ghost = new GhostPad(k.sdpName(), first.getStaticPad("sink"));
       r.bin.addPad(ghost);
       r.ghosts.put(k, ghost);
@@ -531,7 +549,7 @@ public final class RecorderEndpointObject extends MediaElement {
    * refused again after {@link #MAX_REARMS} re-arms in a row is given up, with a warning.
    */
   @Override
-  protected void onWatchdogTick() {
+  protected void onWatchdogTick(long now) {
     if (lock == null) {
       return; // registered by MediaElement's constructor, before this one has run
     }
@@ -542,6 +560,11 @@ public final class RecorderEndpointObject extends MediaElement {
         return;
       }
     }
+    rearmRefused(r);
+    fillSilentKinds(r, now);
+  }
+
+  private void rearmRefused(Recording r) {
     for (MediaKind k : r.ghosts.keySet()) {
       int flow = lastFlow(branches.get(k));
       boolean refusedTwice;
@@ -557,6 +580,91 @@ public final class RecorderEndpointObject extends MediaElement {
       }
       if (refusedTwice) {
         rearm(r, k, flow);
+      }
+    }
+  }
+
+  /** A kind this long without a frame has its place in the muxer filled in. */
+  private static final long FILL_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** How far behind the newest sampled frame of the flowing kinds the filled-in time ends. */
+  private static final long FILL_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  /**
+   * Watchdog thread: lets the flowing kinds of a recording go on while another is silent. The WebM
+   * muxer writes a frame only once every kind has one queued, so a party that stops sending video
+   * (camera off, {@code replaceTrack(null)}) would stop its audio reaching the file too, and after
+   * 2 s the leaky input queue drops it. Each tick, a kind silent for {@link #FILL_AFTER_NANOS} gets
+   * an empty GAP buffer straight into its muxer pad, timed {@link #FILL_MARGIN_NANOS} before the
+   * newest frame sampled on the flowing kinds: the muxer writes what it holds up to then, and
+   * writes nothing for the gap buffer itself. When the kind comes back, its frames are later than
+   * every gap buffer and go into the file as before.
+   */
+  private void fillSilentKinds(Recording r, long now) {
+    if (r.muxPads.size() < 2) {
+      return;
+    }
+    long flowingPts = -1;
+    for (MediaKind k : r.muxPads.keySet()) {
+      if (inputSilentNanos(k, now) == 0) {
+        flowingPts = Math.max(flowingPts, sampledInputPts(k));
+      }
+    }
+    for (MediaKind k : r.muxPads.keySet()) {
+      boolean silent = inputSilentNanos(k, now) >= FILL_AFTER_NANOS;
+      long until = flowingPts - FILL_MARGIN_NANOS;
+      boolean first;
+      synchronized (lock) {
+        if (!silent) {
+          if (r.silent.remove(k)) {
+            LOG.debug("{}: {} reaches the recording {} again", id(), k.sdpName(), file);
+          }
+          continue;
+        }
+        if (current != r
+            || !state.equals("START")
+            || flowingPts < 0
+            || until <= r.filledUpTo.getOrDefault(k, -1L)
+            || !r.filling.add(k)) {
+          continue; // nothing flows, nothing new to fill, or the last gap is still on its way
+        }
+        r.filledUpTo.put(k, until);
+        first = r.silent.add(k);
+      }
+      if (first) {
+        LOG.info(
+            "{}: no {} has reached the recording {} for {} ms; the other kinds go on without it",
+            id(),
+            k.sdpName(),
+            file,
+            TimeUnit.NANOSECONDS.toMillis(inputSilentNanos(k, now)));
+      }
+      FILLER.execute(() -> fill(r, k, until));
+    }
+  }
+
+  /**
+   * Filler thread: hands the muxer pad of {@code kind} a gap buffer at {@code pts}. This can wait
+   * (the muxer holds it until the other kinds catch up, or until the recording stops), which is why
+   * it is not done on the watchdog's thread; one per recording and kind is on its way at most.
+   */
+  private void fill(Recording r, MediaKind kind, long pts) {
+    try {
+      synchronized (lock) {
+        if (current != r) {
+          return;
+        }
+      }
+      int flow =
+          Natives.GstLib.INSTANCE.gst_pad_chain(
+              org.freedesktop.gstreamer.glib.Natives.getRawPointer(r.muxPads.get(kind)),
+              Probes.newGapBuffer(pts));
+      if (flow != 0) {
+        LOG.debug("{}: gap for {} answered {}", id(), kind.sdpName(), flow);
+      }
+    } finally {
+      synchronized (lock) {
+        r.filling.remove(kind);
       }
     }
   }

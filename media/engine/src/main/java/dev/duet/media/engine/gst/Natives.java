@@ -8,8 +8,8 @@ import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 
 /**
- * The few C functions gst1-java-core does not wrap: pad offsets, force-key-unit events, GObject
- * property access on objects it cannot wrap (webrtcbin's ICE agent, transceivers), signal
+ * The few C functions gst1-java-core does not wrap: pad offsets, force-key-unit and gap buffers,
+ * GObject property access on objects it cannot wrap (webrtcbin's ICE agent, transceivers), signal
  * connections with plain C signatures, and libnice local addresses. Nothing else in the engine
  * declares native functions.
  */
@@ -76,6 +76,11 @@ public final class Natives {
     void gst_pad_remove_probe(Pointer pad, long id);
 
     Pointer gst_event_new_eos();
+
+    Pointer gst_buffer_new();
+
+    /** Hands {@code buffer} (owned by the callee) to a sink pad, under its stream lock. */
+    int gst_pad_chain(Pointer pad, Pointer buffer);
 
     /** What the pad's last push returned (a GstFlowReturn: 0 OK, -4 NOT_NEGOTIATED, ...). */
     int gst_pad_get_last_flow_return(Pointer pad);

@@ -30,6 +30,8 @@ public final class Probes {
 
   public static final int REMOVE = 2;
 
+  private static final int GAP = 1 << 11; // GST_BUFFER_FLAG_GAP
+  private static final int DROPPABLE = 1 << 12; // GST_BUFFER_FLAG_DROPPABLE
   private static final int DELTA_UNIT = 1 << 13; // GST_BUFFER_FLAG_DELTA_UNIT
   private static final long INFO_DATA = 16; // GstPadProbeInfo.data
   private static final long MINI_OBJECT_FLAGS = 16; // GstMiniObject.flags
@@ -75,6 +77,18 @@ public final class Probes {
   /** Presentation timestamp in ns; -1 when none. */
   public static long pts(Pointer buffer) {
     return buffer.getLong(BUFFER_PTS);
+  }
+
+  /**
+   * A new empty buffer at {@code pts} flagged GAP, DROPPABLE and DELTA_UNIT: "nothing of this
+   * stream until then". The caller owns it.
+   */
+  public static Pointer newGapBuffer(long pts) {
+    Pointer buffer = Natives.GstLib.INSTANCE.gst_buffer_new();
+    buffer.setLong(BUFFER_PTS, pts);
+    buffer.setInt(
+        MINI_OBJECT_FLAGS, buffer.getInt(MINI_OBJECT_FLAGS) | GAP | DROPPABLE | DELTA_UNIT);
+    return buffer;
   }
 
   public static boolean isEos(Pointer event) {

@@ -95,6 +95,98 @@ class RecorderEndpointObjectIT {
     assertThat(probe.decodeErrors()).isBlank();
   }
 
+  @Test
+  void audioGoesOnWhileVideoIsSilentAndVideoComesBack() throws Exception {
+    pipeline =
+        new MediaPipelineObject(
+            new EngineContext(
+                EngineConfig.defaults().withRecordingsRoot(recordings),
+                (source, type, data) -> events.add(source.type() + " " + type)));
+    LiveSource source = new LiveSource(pipeline, true);
+    Path file = recordings.resolve("silent-video.webm");
+    RecorderEndpointObject recorder =
+        new RecorderEndpointObject(
+            pipeline, params("uri", file.toUri().toString(), "mediaProfile", "WEBM"));
+    source.invoke("connect", params("sink", recorder.id()));
+    awaitEvent("RecorderEndpoint MediaFlowInStateChanged", 10);
+    recorder.invoke("record", params());
+    awaitEvent("RecorderEndpoint Recording", 10);
+
+    // The camera goes off for 200 audio frames (4 s: twice what the recorder's input queue holds),
+    // then comes back for 60 video frames. Raw frames are held back, so the encoder simply sees a
+    // pause, as a browser's does.
+    silence = new VideoSilence();
+    Probes.add(source.vp8In, Probes.BUFFER, silence.raw);
+    Probes.add(source.opusOut, Probes.BUFFER, silence.audio);
+    Probes.add(source.vp8Out, Probes.BUFFER, silence.encoded);
+    boolean cameBack = silence.videoAfter.await(30, TimeUnit.SECONDS);
+    recorder.invoke("stopAndWait", params());
+
+    assertThat(cameBack).as("60 video frames after the silence").isTrue();
+    List<Double> audio = WebmProbe.audioPacketTimes(file);
+    double longestAudioGap = 0;
+    double gapAt = 0;
+    for (int i = 1; i < audio.size(); i++) {
+      if (audio.get(i) - audio.get(i - 1) > longestAudioGap) {
+        longestAudioGap = audio.get(i) - audio.get(i - 1);
+        gapAt = audio.get(i - 1);
+      }
+    }
+    assertThat(longestAudioGap)
+        .as(
+            "the longest gap between audio packets (s), at %.3f s, of %d packets from %.3f to %.3f s",
+            gapAt, audio.size(), audio.get(0), audio.get(audio.size() - 1))
+        .isLessThan(0.3);
+    assertThat(audio).as("audio packets").hasSizeGreaterThan(250);
+    List<WebmProbe.Packet> video = WebmProbe.videoPackets(file);
+    double longestVideoGap = 0;
+    int gapEnd = 0;
+    for (int i = 1; i < video.size(); i++) {
+      double gap = video.get(i).seconds() - video.get(i - 1).seconds();
+      if (gap > longestVideoGap) {
+        longestVideoGap = gap;
+        gapEnd = i;
+      }
+    }
+    assertThat(longestVideoGap).as("the video's silence (s)").isGreaterThan(3);
+    assertThat(video.size() - gapEnd).as("video packets after the silence").isGreaterThan(40);
+    WebmProbe probe = WebmProbe.of(file);
+    assertThat(probe.codecs()).containsExactlyInAnyOrder("vp8", "opus");
+    assertThat(probe.decodeExit()).as(probe.decodeErrors()).isZero();
+    assertThat(probe.decodeErrors()).isBlank();
+  }
+
+  private VideoSilence silence;
+
+  /**
+   * Drops raw video once a second of audio has gone by, until 200 more audio frames have, then
+   * counts 60 encoded video frames. Per-frame Java is fine here.
+   */
+  private static final class VideoSilence {
+    private final AtomicInteger audioFrames = new AtomicInteger();
+    private final AtomicInteger videoFramesAfter = new AtomicInteger();
+    final CountDownLatch videoAfter = new CountDownLatch(1);
+
+    private boolean silent() {
+      int a = audioFrames.get();
+      return a >= 50 && a < 250;
+    }
+
+    final Probes.Callback audio =
+        (pad, info, data) -> {
+          audioFrames.incrementAndGet();
+          return Probes.OK;
+        };
+    final Probes.Callback raw = (pad, info, data) -> silent() ? Probes.DROP : Probes.OK;
+    final Probes.Callback encoded =
+        (pad, info, data) -> {
+          if (audioFrames.get() >= 250 && videoFramesAfter.incrementAndGet() == 60) {
+            videoAfter.countDown();
+          }
+          return Probes.OK;
+        };
+  }
+
   private void awaitEvent(String event, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + seconds * SECOND;
     while (System.nanoTime() < deadline) {
@@ -183,8 +275,15 @@ class RecorderEndpointObjectIT {
    */
   private static final class LiveSource extends MediaElement {
     private volatile Pad vp8Out;
+    private volatile Pad vp8In;
+    private volatile Pad opusOut;
 
     LiveSource(MediaPipelineObject pipeline) {
+      this(pipeline, false);
+    }
+
+    /** With {@code audio}, also Opus from a live tone, 20 ms a frame. */
+    LiveSource(MediaPipelineObject pipeline, boolean audio) {
       super(pipeline, "LiveSource");
       pipeline.onGraph(
           () -> {
@@ -192,6 +291,7 @@ class RecorderEndpointObjectIT {
             vp8.set("deadline", 1L);
             vp8.set("keyframe-max-dist", 100000);
             vp8Out = vp8.getStaticPad("src");
+            vp8In = vp8.getStaticPad("sink");
             publishTap(
                 MediaKind.VIDEO,
                 new Tap(
@@ -200,6 +300,16 @@ class RecorderEndpointObjectIT {
                         filter("video/x-raw,width=320,height=240,framerate=30/1"),
                         vp8),
                     Codec.VP8.encodingName));
+            if (audio) {
+              Element opus = ElementFactory.make("opusenc", null);
+              opusOut = opus.getStaticPad("src");
+              publishTap(
+                  MediaKind.AUDIO,
+                  new Tap(
+                      chain(
+                          live("audiotestsrc"), filter("audio/x-raw,rate=48000,channels=1"), opus),
+                      Codec.OPUS.encodingName));
+            }
             return null;
           });
       pipeline.adopt(this);
