@@ -655,10 +655,11 @@ public final class RecorderEndpointObject extends MediaElement {
           return;
         }
       }
-      int flow =
-          Natives.GstLib.INSTANCE.gst_pad_chain(
-              org.freedesktop.gstreamer.glib.Natives.getRawPointer(r.muxPads.get(kind)),
-              Probes.newGapBuffer(pts));
+      Pointer pad = org.freedesktop.gstreamer.glib.Natives.getRawPointer(r.muxPads.get(kind));
+      if (!Natives.GstLib.INSTANCE.gst_pad_has_current_caps(pad)) {
+        return; // never reached the muxer: it cannot write a header with this kind anyway
+      }
+      int flow = Natives.GstLib.INSTANCE.gst_pad_chain(pad, Probes.newGapBuffer(pts));
       if (flow != 0) {
         LOG.debug("{}: gap for {} answered {}", id(), kind.sdpName(), flow);
       }

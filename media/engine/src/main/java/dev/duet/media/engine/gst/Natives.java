@@ -79,6 +79,8 @@ public final class Natives {
 
     Pointer gst_buffer_new();
 
+    boolean gst_pad_has_current_caps(Pointer pad);
+
     /** Hands {@code buffer} (owned by the callee) to a sink pad, under its stream lock. */
     int gst_pad_chain(Pointer pad, Pointer buffer);
 
