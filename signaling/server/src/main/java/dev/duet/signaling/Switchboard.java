@@ -173,14 +173,18 @@ public final class Switchboard implements AutoCloseable {
    */
   public Connected connect(
       Principal principal, Optional<String> resumeToken, long lastSeq, Link link) {
-    Optional<Session> resumed = resumeToken.flatMap(t -> sessions.resume(t, principal.user()));
-    Session session = resumed.orElseGet(() -> sessions.create(principal));
+    Optional<SessionStore.Resumed> resumed =
+        resumeToken.flatMap(t -> sessions.resume(t, principal.user(), link, lastSeq));
     boolean fresh = resumed.isEmpty();
+    Session session = fresh ? sessions.create(principal) : resumed.get().session();
     boolean firstOfUser = fresh && sessions.ofUser(principal.user()).size() == 1;
     messageRates.computeIfAbsent(
         session.id(), id -> new RateLimit(config.messagesPerSecond(), System.nanoTime()));
-    String welcome = Codec.encode(0, welcome(session, !fresh));
-    Session.Attached attached = session.attach(link, fresh ? 0 : lastSeq);
+    // A resume attached the link together with the token its welcome carries.
+    Session.Attached attached =
+        fresh ? session.attach(link, 0) : resumed.get().resumed().attached();
+    String token = fresh ? session.resumeToken() : resumed.get().resumed().token();
+    String welcome = Codec.encode(0, welcome(session, token, !fresh));
     attached.replaced().ifPresent(old -> old.close(CloseCode.REPLACED, "resumed elsewhere"));
     closeWhenTokenExpires(session, link, principal);
     delivered(attached.acked());
@@ -206,10 +210,10 @@ public final class Switchboard implements AutoCloseable {
     return new Connected(session, welcome, !fresh);
   }
 
-  private ServerMessage.Welcome welcome(Session session, boolean resumed) {
+  private ServerMessage.Welcome welcome(Session session, String resumeToken, boolean resumed) {
     return new ServerMessage.Welcome(
         session.id(),
-        session.resumeToken(),
+        resumeToken,
         session.user(),
         Codec.PROTOCOL_VERSION,
         resumed,
@@ -337,6 +341,7 @@ public final class Switchboard implements AutoCloseable {
     if (session.ended()) {
       return Optional.empty();
     }
+    sessions.confirmed(session); // it got its welcome
     RateLimit rate = messageRates.get(session.id());
     if (rate != null && !rate.tryAcquire(System.nanoTime())) {
       if (rate.refusedInARow() > ABUSE_THRESHOLD) {
@@ -368,6 +373,7 @@ public final class Switchboard implements AutoCloseable {
 
   /** A cumulative ack that arrived outside a message (the {@code after} of a poll). */
   public void ack(Session session, long seq) {
+    sessions.confirmed(session); // a poll: it got its welcome
     delivered(session.ack(seq));
   }
 

@@ -3,6 +3,7 @@ package dev.duet.signaling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import dev.duet.signaling.testing.Client;
 import dev.duet.signaling.testing.Recorder;
 import dev.duet.signaling.testing.TestServer;
 import java.util.ArrayList;
@@ -72,11 +73,109 @@ class SessionIT {
     assertThat(stranger.welcome().get("resumed").getAsBoolean()).isFalse();
     Recorder again = server.resume(p + "a", token, 0);
     assertThat(again.welcome().get("resumed").getAsBoolean()).isTrue();
+    again.send("ping"); // it got the welcome: the token it resumed with is spent
+    again.expect("pong");
     again.drop();
     Recorder reuse = server.resume(p + "a", token, 0);
     assertThat(reuse.welcome().get("resumed").getAsBoolean()).isFalse();
     Recorder unknown = server.resume(p + "a", "no-such-token", 0);
     assertThat(unknown.welcome().get("resumed").getAsBoolean()).isFalse();
+  }
+
+  @Test
+  void aResumeWhoseWelcomeIsLostCanBeMadeAgainWithTheSameToken() {
+    Recorder a = server.connect(p + "a");
+    Recorder b = server.connect(p + "b");
+    String sessionId = a.welcome().get("sessionId").getAsString();
+    String token = a.resumeToken();
+    long seen = a.lastSeq();
+    a.drop();
+    b.send("chat.send", "to", p + "a", "text", "while you were away", "clientMsgId", "k1");
+    b.expect("chat.sent");
+
+    // The resume goes through, but its connection dies before the client reads the welcome: the
+    // client still holds only the token it presented.
+    Recorder lost = server.resume(p + "a", token, seen);
+    assertThat(lost.welcome().get("resumed").getAsBoolean()).isTrue();
+    String unseenToken = lost.welcome().get("resumeToken").getAsString();
+    lost.drop();
+
+    Recorder back = server.resume(p + "a", token, seen);
+    assertThat(back.welcome().get("resumed").getAsBoolean()).as("resumed again").isTrue();
+    assertThat(back.welcome().get("sessionId").getAsString()).isEqualTo(sessionId);
+    assertThat(back.expect("chat.message").get("text").getAsString())
+        .isEqualTo("while you were away");
+    String newest = back.resumeToken();
+    assertThat(newest).isNotIn(token, unseenToken);
+    back.send("ping"); // back has its welcome: the presented token is spent now
+    back.expect("pong");
+    back.drop();
+
+    Recorder withTheUnseen = server.resume(p + "a", unseenToken, seen);
+    assertThat(withTheUnseen.welcome().get("resumed").getAsBoolean())
+        .as("the token of the lost welcome, superseded by a later resume")
+        .isFalse();
+    Recorder withTheFirst = server.resume(p + "a", token, seen);
+    assertThat(withTheFirst.welcome().get("resumed").getAsBoolean())
+        .as("the presented token, once the client showed it had the newer one")
+        .isFalse();
+    Recorder withTheNewest = server.resume(p + "a", newest, seen);
+    assertThat(withTheNewest.welcome().get("resumed").getAsBoolean()).isTrue();
+    assertThat(withTheNewest.welcome().get("sessionId").getAsString()).isEqualTo(sessionId);
+  }
+
+  @Test
+  void resumingWithTheNewestTokenSpendsTheOneBefore() {
+    Recorder a = server.connect(p + "a");
+    String first = a.resumeToken();
+    a.drop();
+    Recorder second = server.resume(p + "a", first, 0);
+    String secondToken = second.resumeToken();
+    second.drop(); // silent: nothing confirmed the welcome, so `first` is still good...
+    Recorder third = server.resume(p + "a", secondToken, 0); // ...until the newer one is used
+    assertThat(third.welcome().get("resumed").getAsBoolean()).isTrue();
+    third.drop();
+    assertThat(server.resume(p + "a", first, 0).welcome().get("resumed").getAsBoolean()).isFalse();
+    assertThat(
+            server.resume(p + "a", third.resumeToken(), 0).welcome().get("resumed").getAsBoolean())
+        .isTrue();
+  }
+
+  @Test
+  void ofTwoResumesRacingWithOneTokenTheSurvivorHoldsAWorkingToken() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      String user = p + "racer" + round;
+      Recorder a = server.connect(user);
+      String sessionId = a.welcome().get("sessionId").getAsString();
+      String token = a.resumeToken();
+      a.drop();
+      java.net.URI uri = server.wsUri(server.token(user), "resume=" + token + "&lastSeq=0");
+      var one = java.util.concurrent.CompletableFuture.supplyAsync(() -> open(uri));
+      var two = java.util.concurrent.CompletableFuture.supplyAsync(() -> open(uri));
+      List<Recorder> both = List.of(one.get(), two.get());
+      // The one attached first is replaced (4003, with or without its welcome); the other stays.
+      long deadline = System.nanoTime() + Client.WAIT.toNanos();
+      while (both.stream().noneMatch(Client::isClosed) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      List<Recorder> open = both.stream().filter(r -> !r.isClosed()).toList();
+      assertThat(open).as("round %d: one racing resume replaced the other", round).hasSize(1);
+      Recorder replaced = both.stream().filter(Client::isClosed).findFirst().orElseThrow();
+      assertThat(replaced.awaitClose()).isEqualTo(dev.duet.protocol.CloseCode.REPLACED);
+      Recorder survivor = open.get(0);
+      JsonObject welcome = survivor.expect("welcome");
+      assertThat(welcome.get("sessionId").getAsString()).isEqualTo(sessionId);
+      survivor.drop();
+      Recorder next = server.resume(user, welcome.get("resumeToken").getAsString(), 0);
+      assertThat(next.welcome().get("resumed").getAsBoolean())
+          .as("round %d: the survivor's token resumes", round)
+          .isTrue();
+      assertThat(next.welcome().get("sessionId").getAsString()).isEqualTo(sessionId);
+    }
+  }
+
+  private Recorder open(java.net.URI uri) {
+    return server.track(Recorder.open(uri, java.util.Map.of(), 0));
   }
 
   @Test

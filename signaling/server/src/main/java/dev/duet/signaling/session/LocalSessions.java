@@ -36,28 +36,36 @@ public final class LocalSessions implements SessionStore {
   }
 
   @Override
-  public Optional<Session> resume(String resumeToken, String user) {
+  public Optional<Resumed> resume(String resumeToken, String user, Link link, long lastSeq) {
     if (resumeToken == null) {
       return Optional.empty();
     }
     Session s = byToken.get(resumeToken);
-    if (s == null || !s.user().equals(user) || s.ended()) {
+    if (s == null || !s.user().equals(user)) {
       return Optional.empty();
-    }
-    if (!byToken.remove(resumeToken, s)) {
-      return Optional.empty(); // another connection used it first
     }
     String next = token(24);
-    s.rotateResumeToken(next);
-    byToken.put(next, s);
-    if (s.ended()) {
-      // Ended (grace over, or evicted by the session cap) while this resume ran: remove() took
-      // the token it saw out, maybe before the new one went in. No link attaches to an ended
-      // session, and no token of it stays behind.
-      byToken.remove(next, s);
+    // Checks the token and the session's end, rotates and attaches under the session's lock.
+    Optional<Session.Resumed> r = s.resume(resumeToken, next, link, lastSeq);
+    if (r.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(s);
+    byToken.put(next, s);
+    for (String spent : r.get().spent()) {
+      byToken.remove(spent, s);
+    }
+    if (s.ended()) {
+      // Ended (grace over, or evicted by the session cap) just after this resume attached:
+      // remove() closed the link, maybe before the new token went in. None stays behind; the
+      // client, told the session ended, connects afresh.
+      byToken.remove(next, s);
+    }
+    return Optional.of(new Resumed(s, r.get()));
+  }
+
+  @Override
+  public void confirmed(Session session) {
+    session.confirmResumeToken().ifPresent(t -> byToken.remove(t, session));
   }
 
   @Override
@@ -77,7 +85,9 @@ public final class LocalSessions implements SessionStore {
         .end()
         .ifPresent(l -> l.close(dev.duet.protocol.CloseCode.SESSION_ENDED, "session ended"));
     byId.remove(session.id());
-    byToken.remove(session.resumeToken(), session);
+    for (String t : session.resumeTokens()) {
+      byToken.remove(t, session);
+    }
     byUser.computeIfPresent(
         session.user(),
         (u, set) -> {

@@ -30,7 +30,11 @@ public final class Session {
   private long lastSeq;
   private long sentUpTo;
   private long highestSent; // the highest seq ever handed to a link: acks go no further
-  private String resumeToken;
+  private String resumeToken; // the newest, sent in the latest welcome
+  // The token the latest resume was made with. It stays valid until the client shows it got the
+  // welcome carrying the newest (it sends something, or resumes with the newest): a welcome lost
+  // with its connection must not cost the session. Null when none.
+  private String previousToken;
   private Link link;
   private Instant detachedAt;
   private final Instant createdAt;
@@ -66,8 +70,59 @@ public final class Session {
     return resumeToken;
   }
 
-  synchronized void rotateResumeToken(String token) {
-    this.resumeToken = token;
+  /** Every token that resumes this session now: the newest, and the one before if still valid. */
+  synchronized List<String> resumeTokens() {
+    return previousToken == null ? List.of(resumeToken) : List.of(resumeToken, previousToken);
+  }
+
+  /**
+   * The result of {@link #resume}.
+   *
+   * @param attached what attaching the link did
+   * @param token the new resume token, for the welcome sent on that link
+   * @param spent tokens that no longer resume this session
+   */
+  public record Resumed(Attached attached, String token, List<String> spent) {}
+
+  /**
+   * Resumes the session with {@code presented}, one of its {@link #resumeTokens}: {@code next}
+   * becomes the newest token and {@code newLink} is attached, in one step, so the link attached
+   * last always carries the newest token. {@code presented} stays valid until {@link
+   * #confirmResumeToken}. Empty, and nothing done, when the session has ended or the token is not
+   * one of its own.
+   */
+  Optional<Resumed> resume(String presented, String next, Link newLink, long lastSeqSeen) {
+    Resumed r;
+    synchronized (this) {
+      if (ended) {
+        return Optional.empty();
+      }
+      List<String> spent = new ArrayList<>(1);
+      if (presented.equals(resumeToken)) {
+        if (previousToken != null) {
+          spent.add(previousToken); // the client has the newest: the one before is done
+        }
+        previousToken = presented;
+      } else if (presented.equals(previousToken)) {
+        spent.add(resumeToken); // the welcome that carried it never reached the client
+      } else {
+        return Optional.empty();
+      }
+      resumeToken = next;
+      r = new Resumed(attachLocked(newLink, lastSeqSeen), next, List.copyOf(spent));
+    }
+    newLink.wake();
+    return Optional.of(r);
+  }
+
+  /**
+   * The client sent something after a resume, so it got the welcome with the newest token: the
+   * token it resumed with is spent (returned).
+   */
+  synchronized Optional<String> confirmResumeToken() {
+    String spent = previousToken;
+    previousToken = null;
+    return Optional.ofNullable(spent);
   }
 
   /**
@@ -122,19 +177,23 @@ public final class Session {
    * sent every frame after {@code lastSeq}; frames up to {@code lastSeq} count as acked.
    */
   public Attached attach(Link newLink, long lastSeqSeen) {
-    Link old;
-    List<Frame> acked;
+    Attached a;
     synchronized (this) {
-      acked = ack(lastSeqSeen);
-      old = link == newLink ? null : link;
-      link = newLink;
-      detachedAt = null;
-      sentUpTo = Math.max(0, Math.min(lastSeqSeen, highestSent));
-      if (!outbox.isEmpty()) {
-        sentUpTo = Math.min(sentUpTo, outbox.peekFirst().seq() - 1);
-      }
+      a = attachLocked(newLink, lastSeqSeen);
     }
     newLink.wake();
+    return a;
+  }
+
+  private Attached attachLocked(Link newLink, long lastSeqSeen) {
+    List<Frame> acked = ack(lastSeqSeen);
+    Link old = link == newLink ? null : link;
+    link = newLink;
+    detachedAt = null;
+    sentUpTo = Math.max(0, Math.min(lastSeqSeen, highestSent));
+    if (!outbox.isEmpty()) {
+      sentUpTo = Math.min(sentUpTo, outbox.peekFirst().seq() - 1);
+    }
     return new Attached(Optional.ofNullable(old), acked);
   }
 

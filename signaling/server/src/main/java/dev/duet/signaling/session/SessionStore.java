@@ -14,10 +14,19 @@ public interface SessionStore {
   Session create(Principal principal);
 
   /**
-   * The session a resume token names, if it exists, belongs to {@code user} and has not ended. The
-   * token is single-use: the session gets a new one.
+   * Resumes the session a resume token names, if it exists, belongs to {@code user} and has not
+   * ended: attaches {@code link} (frames after {@code lastSeq} are sent again) and gives the
+   * session a new token for the welcome. The presented token stays valid until the client shows it
+   * has the new one ({@link #confirmed}, or a resume with the new one), so a welcome lost with its
+   * connection does not cost the session.
    */
-  Optional<Session> resume(String resumeToken, String user);
+  Optional<Resumed> resume(String resumeToken, String user, Link link, long lastSeq);
+
+  /** A resumed session and what {@link Session#resume} did. */
+  record Resumed(Session session, Session.Resumed resumed) {}
+
+  /** The client of {@code session} sent something: the token it last resumed with is spent. */
+  void confirmed(Session session);
 
   Optional<Session> find(String sessionId);
 

@@ -24,11 +24,17 @@ public final class Recorder extends Client implements WebSocket.Listener {
 
   /** Connects expecting sequenced messages to continue after {@code lastSeq} (a resume). */
   public static Recorder connect(URI uri, Map<String, String> headers, long lastSeq) {
+    Recorder r = open(uri, headers, lastSeq);
+    r.expect("welcome");
+    return r;
+  }
+
+  /** Opens the connection without waiting for the welcome (one that may be replaced before it). */
+  public static Recorder open(URI uri, Map<String, String> headers, long lastSeq) {
     Recorder r = new Recorder(lastSeq);
     WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder();
     headers.forEach(b::header);
     r.ws = b.connectTimeout(WAIT).buildAsync(uri, r).join();
-    r.expect("welcome");
     return r;
   }
 
