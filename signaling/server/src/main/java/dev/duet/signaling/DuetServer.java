@@ -242,7 +242,13 @@ public final class DuetServer implements AutoCloseable {
                         clock)
                     .start(java.time.Duration.ofHours(1)))
             : Optional.empty();
-    LocalSessions sessions = new LocalSessions(clock, config.outboxSize());
+    // The token a resume was made with outlives a lost welcome: as long as a half-dead link can
+    // stay attached (two heartbeats) plus the grace after it.
+    LocalSessions sessions =
+        new LocalSessions(
+            clock,
+            config.outboxSize(),
+            config.heartbeat().multipliedBy(2).plus(config.resumeGrace()));
     Media mediaParts = Media.start(config);
     boolean relay = mediaParts.relay().isPresent();
     if (!relay && (config.recordAll() || config.forceRelay())) {

@@ -180,6 +180,9 @@ public final class Switchboard implements AutoCloseable {
     boolean firstOfUser = fresh && sessions.ofUser(principal.user()).size() == 1;
     messageRates.computeIfAbsent(
         session.id(), id -> new RateLimit(config.messagesPerSecond(), System.nanoTime()));
+    if (session.ended()) {
+      messageRates.remove(session.id()); // a resume that raced the session's end: none kept
+    }
     // A resume attached the link together with the token its welcome carries.
     Session.Attached attached =
         fresh ? session.attach(link, 0) : resumed.get().resumed().attached();
@@ -327,8 +330,13 @@ public final class Switchboard implements AutoCloseable {
     loop.execute(() -> end(session, "outbox overflow"));
   }
 
-  /** One text message from a client. Never throws: mistakes become error replies. */
-  public void onText(Session session, String text) {
+  /**
+   * One text message from a client on {@code link} (a WebSocket). Never throws: mistakes become
+   * error replies. A frame on the attached link shows the client got that link's welcome, so the
+   * token it resumed with is spent; a frame on a replaced link, or a POST, shows nothing.
+   */
+  public void onText(Session session, Link link, String text) {
+    sessions.confirmed(session, link);
     handleText(session, text).ifPresent(e -> send(session, e));
   }
 
@@ -341,7 +349,6 @@ public final class Switchboard implements AutoCloseable {
     if (session.ended()) {
       return Optional.empty();
     }
-    sessions.confirmed(session); // it got its welcome
     RateLimit rate = messageRates.get(session.id());
     if (rate != null && !rate.tryAcquire(System.nanoTime())) {
       if (rate.refusedInARow() > ABUSE_THRESHOLD) {
@@ -373,7 +380,6 @@ public final class Switchboard implements AutoCloseable {
 
   /** A cumulative ack that arrived outside a message (the {@code after} of a poll). */
   public void ack(Session session, long seq) {
-    sessions.confirmed(session); // a poll: it got its welcome
     delivered(session.ack(seq));
   }
 

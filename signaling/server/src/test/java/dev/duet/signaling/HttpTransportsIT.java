@@ -95,6 +95,25 @@ class HttpTransportsIT {
   }
 
   @Test
+  void aPostDuringAnSseResumeDoesNotSpendTheTokenIfTheWelcomeIsLost() {
+    Client a = server.connect("sse-lost", Transport.SSE, port(), null, 0);
+    String sessionId = a.welcome().get("sessionId").getAsString();
+    String token = a.resumeToken();
+    a.drop();
+    // The stream resumes, but its welcome never reaches the client; a POST the client sent while
+    // reconnecting arrives meanwhile. Only the session id travels in it: it shows nothing.
+    Client lost = server.connect("sse-lost", Transport.SSE, port(), token, 0);
+    lost.send("ping");
+    lost.expect("pong");
+    lost.drop();
+    Client back = server.connect("sse-lost", Transport.SSE, port(), token, 0);
+    assertThat(back.welcome().get("resumed").getAsBoolean())
+        .as("resumed with the same token")
+        .isTrue();
+    assertThat(back.welcome().get("sessionId").getAsString()).isEqualTo(sessionId);
+  }
+
+  @Test
   void shortPollingChats() {
     Client a = server.connect("sp-a", Transport.SHORTPOLL, port(), null, 0);
     Client b = server.connect("sp-b", Transport.SHORTPOLL, port(), null, 0);

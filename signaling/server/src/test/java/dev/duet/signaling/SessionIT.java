@@ -65,7 +65,7 @@ class SessionIT {
   }
 
   @Test
-  void resumeTokenIsSingleUseAndBoundToItsUser() {
+  void aResumeTokenIsBoundToItsUserAndSpentOnceTheClientShowsItHasTheNewerOne() {
     Recorder a = server.connect(p + "a");
     String token = a.resumeToken();
     a.drop();

@@ -16,13 +16,19 @@ public final class LocalSessions implements SessionStore {
 
   private final Clock clock;
   private final int maxOutbox;
+  private final java.time.Duration previousTokenLife;
   private final Map<String, Session> byId = new ConcurrentHashMap<>();
   private final Map<String, Session> byToken = new ConcurrentHashMap<>();
   private final Map<String, Set<Session>> byUser = new ConcurrentHashMap<>();
 
-  public LocalSessions(Clock clock, int maxOutbox) {
+  /**
+   * @param previousTokenLife how long the token a resume was made with stays valid if the client
+   *     never shows it got the newer one
+   */
+  public LocalSessions(Clock clock, int maxOutbox, java.time.Duration previousTokenLife) {
     this.clock = clock;
     this.maxOutbox = maxOutbox;
+    this.previousTokenLife = previousTokenLife;
   }
 
   @Override
@@ -45,27 +51,29 @@ public final class LocalSessions implements SessionStore {
       return Optional.empty();
     }
     String next = token(24);
-    // Checks the token and the session's end, rotates and attaches under the session's lock.
-    Optional<Session.Resumed> r = s.resume(resumeToken, next, link, lastSeq);
-    if (r.isEmpty()) {
-      return Optional.empty();
-    }
-    byToken.put(next, s);
-    for (String spent : r.get().spent()) {
-      byToken.remove(spent, s);
-    }
-    if (s.ended()) {
-      // Ended (grace over, or evicted by the session cap) just after this resume attached:
-      // remove() closed the link, maybe before the new token went in. None stays behind; the
-      // client, told the session ended, connects afresh.
-      byToken.remove(next, s);
-    }
-    return Optional.of(new Resumed(s, r.get()));
+    // Checks the token and the session's end, rotates, attaches and updates the index, all under
+    // the session's lock: two racing resumes cannot leave a spent token in the index, and remove()
+    // (which ends the session first) finds every token of it.
+    Optional<Session.Resumed> r =
+        s.resume(
+            resumeToken,
+            next,
+            link,
+            lastSeq,
+            clock.instant(),
+            previousTokenLife,
+            done -> {
+              byToken.put(next, s);
+              for (String spent : done.spent()) {
+                byToken.remove(spent, s);
+              }
+            });
+    return r.map(done -> new Resumed(s, done));
   }
 
   @Override
-  public void confirmed(Session session) {
-    session.confirmResumeToken().ifPresent(t -> byToken.remove(t, session));
+  public void confirmed(Session session, Link link) {
+    session.confirmResumeToken(link).ifPresent(t -> byToken.remove(t, session));
   }
 
   @Override
@@ -94,6 +102,11 @@ public final class LocalSessions implements SessionStore {
           set.remove(session);
           return set.isEmpty() ? null : set;
         });
+  }
+
+  /** How many resume tokens the index holds (each live session has one or two). */
+  int indexedTokens() {
+    return byToken.size();
   }
 
   @Override

@@ -32,9 +32,11 @@ public final class Session {
   private long highestSent; // the highest seq ever handed to a link: acks go no further
   private String resumeToken; // the newest, sent in the latest welcome
   // The token the latest resume was made with. It stays valid until the client shows it got the
-  // welcome carrying the newest (it sends something, or resumes with the newest): a welcome lost
-  // with its connection must not cost the session. Null when none.
+  // welcome carrying the newest (a WebSocket frame on the resumed link, or a resume with the
+  // newest), at most until previousUntil: a welcome lost with its connection must not cost the
+  // session. Null when none.
   private String previousToken;
+  private Instant previousUntil;
   private Link link;
   private Instant detachedAt;
   private final Instant createdAt;
@@ -88,10 +90,19 @@ public final class Session {
    * Resumes the session with {@code presented}, one of its {@link #resumeTokens}: {@code next}
    * becomes the newest token and {@code newLink} is attached, in one step, so the link attached
    * last always carries the newest token. {@code presented} stays valid until {@link
-   * #confirmResumeToken}. Empty, and nothing done, when the session has ended or the token is not
-   * one of its own.
+   * #confirmResumeToken} or {@code now + previousLife}. {@code tokensChanged} runs under the
+   * session's monitor with the result, so an index of tokens kept beside the session never misses
+   * or keeps one. Empty, and nothing done, when the session has ended or the token is not one of
+   * its own.
    */
-  Optional<Resumed> resume(String presented, String next, Link newLink, long lastSeqSeen) {
+  Optional<Resumed> resume(
+      String presented,
+      String next,
+      Link newLink,
+      long lastSeqSeen,
+      Instant now,
+      java.time.Duration previousLife,
+      java.util.function.Consumer<Resumed> tokensChanged) {
     Resumed r;
     synchronized (this) {
       if (ended) {
@@ -103,26 +114,33 @@ public final class Session {
           spent.add(previousToken); // the client has the newest: the one before is done
         }
         previousToken = presented;
-      } else if (presented.equals(previousToken)) {
-        spent.add(resumeToken); // the welcome that carried it never reached the client
+        previousUntil = now.plus(previousLife);
+      } else if (presented.equals(previousToken) && now.isBefore(previousUntil)) {
+        // The welcome that carried the newest never reached the client. The presented token keeps
+        // its deadline: using it again does not make it live longer.
+        spent.add(resumeToken);
       } else {
         return Optional.empty();
       }
       resumeToken = next;
       r = new Resumed(attachLocked(newLink, lastSeqSeen), next, List.copyOf(spent));
+      tokensChanged.accept(r);
     }
     newLink.wake();
     return Optional.of(r);
   }
 
   /**
-   * The client sent something after a resume, so it got the welcome with the newest token: the
-   * token it resumed with is spent (returned).
+   * A frame came on {@code by}: if {@code by} is the attached link, the client got its welcome with
+   * the newest token, and the token it resumed with is spent (returned).
    */
-  synchronized Optional<String> confirmResumeToken() {
+  synchronized Optional<String> confirmResumeToken(Link by) {
+    if (link != by || previousToken == null) {
+      return Optional.empty();
+    }
     String spent = previousToken;
     previousToken = null;
-    return Optional.ofNullable(spent);
+    return Optional.of(spent);
   }
 
   /**

@@ -16,17 +16,20 @@ public interface SessionStore {
   /**
    * Resumes the session a resume token names, if it exists, belongs to {@code user} and has not
    * ended: attaches {@code link} (frames after {@code lastSeq} are sent again) and gives the
-   * session a new token for the welcome. The presented token stays valid until the client shows it
-   * has the new one ({@link #confirmed}, or a resume with the new one), so a welcome lost with its
-   * connection does not cost the session.
+   * session a new token for the welcome. The presented token stays valid for a while, until the
+   * client shows it has the new one ({@link #confirmed}, or a resume with the new one), so a
+   * welcome lost with its connection does not cost the session.
    */
   Optional<Resumed> resume(String resumeToken, String user, Link link, long lastSeq);
 
   /** A resumed session and what {@link Session#resume} did. */
   record Resumed(Session session, Session.Resumed resumed) {}
 
-  /** The client of {@code session} sent something: the token it last resumed with is spent. */
-  void confirmed(Session session);
+  /**
+   * A frame of the client of {@code session} came on {@code link}: if that is the session's link,
+   * the token it last resumed with is spent.
+   */
+  void confirmed(Session session, Link link);
 
   Optional<Session> find(String sessionId);
 

@@ -127,7 +127,7 @@ final class WebSocketLink implements FrameHandler, Link {
             core.close(CloseStatus.BAD_PAYLOAD, "invalid UTF-8", Callback.NOOP);
             return;
           }
-          switchboard.onText(session, text);
+          switchboard.onText(session, this, text);
         }
         callback.succeeded();
         core.demand();
