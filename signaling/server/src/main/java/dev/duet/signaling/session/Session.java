@@ -72,7 +72,10 @@ public final class Session {
     return resumeToken;
   }
 
-  /** Every token that resumes this session now: the newest, and the one before if still valid. */
+  /**
+   * The tokens indexed for this session: the newest, and the one the latest resume was made with
+   * until it is spent (past its deadline it is indexed but no longer resumes).
+   */
   synchronized List<String> resumeTokens() {
     return previousToken == null ? List.of(resumeToken) : List.of(resumeToken, previousToken);
   }

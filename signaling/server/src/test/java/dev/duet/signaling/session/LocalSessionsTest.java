@@ -131,7 +131,7 @@ class LocalSessionsTest {
     }
     assertThat(failures).isEmpty();
     assertThat(sessions.indexedTokens())
-        .as("tokens in the index: those that resume the session, no spent one")
+        .as("tokens in the index: exactly those the session lists, none left behind")
         .isEqualTo(s.resumeTokens().size());
     assertThat(resume(s.resumeTokens().get(0), new Conn("check"))).as("the newest").isPresent();
   }
