@@ -71,15 +71,19 @@ public final class RecorderEndpointObject extends MediaElement {
   private static final Logger LOG = LoggerFactory.getLogger(RecorderEndpointObject.class);
   private static final ExecutorService FINALISER = finaliser();
 
-  /** Hands gap buffers to muxers ({@link #fill}); no idle thread kept. */
-  private static final ExecutorService FILLER =
+  /**
+   * Hands gap buffers ({@link #fill}) and EOS ({@link #stop}) to recording bins: either can wait in
+   * the muxer until another kind's buffer or EOS arrives, so they must never queue behind each
+   * other on a bounded pool. No idle thread kept.
+   */
+  private static final ExecutorService FEEDER =
       new ThreadPoolExecutor(
           0,
           Integer.MAX_VALUE,
           2,
           TimeUnit.SECONDS,
           new java.util.concurrent.SynchronousQueue<>(),
-          Threads.daemon("duet-recorder-filler"));
+          Threads.daemon("duet-recorder-feeder"));
 
   /** Up to 4 recordings finalised at once; no idle thread kept. */
   private static ExecutorService finaliser() {
@@ -222,7 +226,7 @@ public final class RecorderEndpointObject extends MediaElement {
     Element queue = ElementFactory.make("queue", null);
     queue.set("max-size-buffers", 0);
     queue.set("max-size-bytes", 0);
-    queue.set("max-size-time", TimeUnit.SECONDS.toNanos(2));
+    queue.set("max-size-time", TimeUnit.SECONDS.toNanos(3));
     queue.set("silent", true);
     Natives.GstLib.INSTANCE.gst_util_set_object_arg(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(queue), "leaky", "downstream");
@@ -588,17 +592,19 @@ public final class RecorderEndpointObject extends MediaElement {
   private static final long FILL_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /** How far behind the newest sampled frame of the flowing kinds the filled-in time ends. */
-  private static final long FILL_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long FILL_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   /**
    * Watchdog thread: lets the flowing kinds of a recording go on while another is silent. The WebM
    * muxer writes a frame only once every kind has one queued, so a party that stops sending video
    * (camera off, {@code replaceTrack(null)}) would stop its audio reaching the file too, and after
-   * 2 s the leaky input queue drops it. Each tick, a kind silent for {@link #FILL_AFTER_NANOS} gets
+   * 3 s the leaky input queue drops it. Each tick, a kind silent for {@link #FILL_AFTER_NANOS} gets
    * an empty GAP buffer straight into its muxer pad, timed {@link #FILL_MARGIN_NANOS} before the
-   * newest frame sampled on the flowing kinds: the muxer writes what it holds up to then, and
-   * writes nothing for the gap buffer itself. When the kind comes back, its frames are later than
-   * every gap buffer and go into the file as before.
+   * latest frame sampled on the flowing kinds (sampled at most one tick ago): the muxer writes what
+   * it holds up to then. It also writes the gap buffer, as an empty block of the silent kind (about
+   * two a second), which ffmpeg-based readers skip. When the kind comes back, its frames are later
+   * than every gap buffer and go into the file as before. Kinds are watched on buffers: a source
+   * pushing buffer lists would look silent (depayloaders push buffers).
    */
   private void fillSilentKinds(Recording r, long now) {
     if (r.muxPads.size() < 2) {
@@ -639,12 +645,12 @@ public final class RecorderEndpointObject extends MediaElement {
             file,
             TimeUnit.NANOSECONDS.toMillis(inputSilentNanos(k, now)));
       }
-      FILLER.execute(() -> fill(r, k, until));
+      FEEDER.execute(() -> fill(r, k, until));
     }
   }
 
   /**
-   * Filler thread: hands the muxer pad of {@code kind} a gap buffer at {@code pts}. This can wait
+   * Feeder thread: hands the muxer pad of {@code kind} a gap buffer at {@code pts}. This can wait
    * (the muxer holds it until the other kinds catch up, or until the recording stops), which is why
    * it is not done on the watchdog's thread; one per recording and kind is on its way at most.
    */
@@ -856,11 +862,11 @@ public final class RecorderEndpointObject extends MediaElement {
                       Natives.GstLib.INSTANCE.gst_pad_send_event(
                           org.freedesktop.gstreamer.glib.Natives.getRawPointer(g.getValue()),
                           Natives.GstLib.INSTANCE.gst_event_new_eos()),
-                  FINALISER));
+                  FEEDER));
     }
     CompletableFuture<Void> allDetached =
         CompletableFuture.allOf(detached.toArray(CompletableFuture[]::new));
-    // The EOS events were sent on the finaliser's threads and went through the muxer into the
+    // The EOS events were sent on the feeder's threads and went through the muxer into the
     // filesink on them, so once they are all back the file has its final bytes. The bin goes only
     // then, once no input is linked to it (a linked bin set to NULL would answer FLUSHING to the
     // queue feeding it); NULL closes the file. If an input never detaches, the bin stays.

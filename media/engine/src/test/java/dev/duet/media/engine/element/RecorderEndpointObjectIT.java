@@ -48,20 +48,10 @@ class RecorderEndpointObjectIT {
 
   @Test
   void videoGoesOnFromAKeyframeAfterTheRecordingRefusedOneFrame() throws Exception {
-    pipeline =
-        new MediaPipelineObject(
-            new EngineContext(
-                EngineConfig.defaults().withRecordingsRoot(recordings),
-                (source, type, data) -> events.add(source.type() + " " + type)));
+    pipeline = newPipeline();
     LiveSource source = new LiveSource(pipeline);
     Path file = recordings.resolve("refused.webm");
-    RecorderEndpointObject recorder =
-        new RecorderEndpointObject(
-            pipeline, params("uri", file.toUri().toString(), "mediaProfile", "WEBM_VIDEO_ONLY"));
-    source.invoke("connect", params("sink", recorder.id()));
-    awaitEvent("RecorderEndpoint MediaFlowInStateChanged", 10);
-    recorder.invoke("record", params());
-    awaitEvent("RecorderEndpoint Recording", 10);
+    RecorderEndpointObject recorder = recording(source, file, "WEBM_VIDEO_ONLY");
 
     Element capsSetter = capsSetterOfTheRecording();
     refuse = new RefuseOneFrame(); // a field: native code calls it until the pipeline goes
@@ -97,20 +87,10 @@ class RecorderEndpointObjectIT {
 
   @Test
   void audioGoesOnWhileVideoIsSilentAndVideoComesBack() throws Exception {
-    pipeline =
-        new MediaPipelineObject(
-            new EngineContext(
-                EngineConfig.defaults().withRecordingsRoot(recordings),
-                (source, type, data) -> events.add(source.type() + " " + type)));
+    pipeline = newPipeline();
     LiveSource source = new LiveSource(pipeline, true);
     Path file = recordings.resolve("silent-video.webm");
-    RecorderEndpointObject recorder =
-        new RecorderEndpointObject(
-            pipeline, params("uri", file.toUri().toString(), "mediaProfile", "WEBM"));
-    source.invoke("connect", params("sink", recorder.id()));
-    awaitEvent("RecorderEndpoint MediaFlowInStateChanged", 10);
-    recorder.invoke("record", params());
-    awaitEvent("RecorderEndpoint Recording", 10);
+    RecorderEndpointObject recorder = recording(source, file, "WEBM");
 
     // The camera goes off for 200 audio frames (4 s: twice what the recorder's input queue holds),
     // then comes back for 60 video frames. Raw frames are held back, so the encoder simply sees a
@@ -124,6 +104,7 @@ class RecorderEndpointObjectIT {
 
     assertThat(cameBack).as("60 video frames after the silence").isTrue();
     List<Double> audio = WebmProbe.audioPacketTimes(file);
+    assertThat(audio).as("audio packets").isNotEmpty();
     double longestAudioGap = 0;
     double gapAt = 0;
     for (int i = 1; i < audio.size(); i++) {
@@ -185,6 +166,26 @@ class RecorderEndpointObjectIT {
           }
           return Probes.OK;
         };
+  }
+
+  private MediaPipelineObject newPipeline() {
+    return new MediaPipelineObject(
+        new EngineContext(
+            EngineConfig.defaults().withRecordingsRoot(recordings),
+            (source, type, data) -> events.add(source.type() + " " + type)));
+  }
+
+  /** A recorder of {@code source} to {@code file}, recording (its first frame is in). */
+  private RecorderEndpointObject recording(LiveSource source, Path file, String profile)
+      throws InterruptedException {
+    RecorderEndpointObject recorder =
+        new RecorderEndpointObject(
+            pipeline, params("uri", file.toUri().toString(), "mediaProfile", profile));
+    source.invoke("connect", params("sink", recorder.id()));
+    awaitEvent("RecorderEndpoint MediaFlowInStateChanged", 10);
+    recorder.invoke("record", params());
+    awaitEvent("RecorderEndpoint Recording", 10);
+    return recorder;
   }
 
   private void awaitEvent(String event, int seconds) throws InterruptedException {
