@@ -56,6 +56,11 @@ final class Browser implements AutoCloseable {
     return name;
   }
 
+  /** Opens any address in the current window (a recording's file, say). */
+  void go(URI uri) {
+    driver.get(uri.toString());
+  }
+
   /** Opens the page in the current window (query e.g. {@code ?ice=relay}). */
   void open(URI base, String query) {
     driver.get(base.resolve("/" + query).toString());

@@ -317,6 +317,103 @@ class RelayBrowserIT {
   }
 
   @Test
+  void aCameraTurnedOffMidCallLeavesTheAudioOfTheRecordingWhole() throws Exception {
+    signIn("cam-alice", "cam-bob", "?record=1", "");
+    call("cam-bob");
+    awaitRelayedMediaBothWays();
+    // Alice stops sending video (what an app does to turn its camera off without renegotiating),
+    // for 250 of her audio packets at Bob's (5 s: more than the recorder's 3 s input queue).
+    caller.js(
+        "const s = window.duetDebug.call().pc.getSenders().find(x => x.track &&"
+            + " x.track.kind === 'video'); window.camSender = s; window.camTrack = s.track;"
+            + " s.replaceTrack(null);");
+    long audioAtOff = atLong(callee.snapshot(), "call.stats.audioPacketsReceived");
+    callee.awaitSnapshot(
+        "5 s of alice's audio with her camera off",
+        java.time.Duration.ofSeconds(30),
+        s -> atLong(s, "call.stats.audioPacketsReceived") > audioAtOff + 250);
+    long framesAtOn = atLong(callee.snapshot(), "call.stats.framesDecoded");
+    caller.js("window.camSender.replaceTrack(window.camTrack);");
+    callee.awaitSnapshot(
+        "alice's video back", s -> atLong(s, "call.stats.framesDecoded") > framesAtOn + 40);
+    hangUpAndAwaitEnd();
+
+    JsonObject call = lastEndedCall(server, server.token("cam-alice"));
+    String callId = call.get("callId").getAsString();
+    awaitCatalogued(callId, server.token("mod", "moderator"), 2);
+    Path alice =
+        filesOf(callId).stream()
+            .filter(f -> f.getFileName().toString().equals("cam-alice.webm"))
+            .findFirst()
+            .orElseThrow();
+    List<Double> audio = packetTimes(alice, "a:0");
+    List<Double> video = packetTimes(alice, "v:0");
+    assertThat(audio).as("audio packets of %s", alice).hasSizeGreaterThan(250);
+    assertThat(longestGap(video)).as("the video's silence in %s (s)", alice).isGreaterThan(4);
+    assertThat(longestGap(audio))
+        .as("the longest gap between audio packets in %s (s)", alice)
+        .isLessThan(0.5);
+    // Chromium plays the file through the silence (the muxer wrote empty video blocks there).
+    callee.go(alice.toUri());
+    callee.js(
+        "const v = document.querySelector('video'); v.muted = true; v.playbackRate = 4;"
+            + " v.play();");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String state;
+    do {
+      state =
+          String.valueOf(
+              callee.js(
+                  "const v = document.querySelector('video'); return JSON.stringify({t:"
+                      + " v.currentTime, d: v.duration, ended: v.ended, error: v.error &&"
+                      + " v.error.code, frames: v.getVideoPlaybackQuality().totalVideoFrames});"));
+      JsonObject v = JsonParser.parseString(state).getAsJsonObject();
+      assertThat(v.get("error").isJsonNull()).as("playing %s: %s", alice, state).isTrue();
+      if (v.get("ended").getAsBoolean()) {
+        break;
+      }
+      Thread.sleep(200); // polling the player's clock
+    } while (System.nanoTime() < deadline);
+    assertThat(JsonParser.parseString(state).getAsJsonObject().get("ended").getAsBoolean())
+        .as("played to the end: %s", state)
+        .isTrue();
+  }
+
+  /** The packet times of one stream of {@code file} ({@code a:0}, {@code v:0}), in file order. */
+  static List<Double> packetTimes(Path file, String stream) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "ffprobe",
+                "-v",
+                "error",
+                "-select_streams",
+                stream,
+                "-show_entries",
+                "packet=pts_time",
+                "-of",
+                "csv=p=0",
+                file.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return out.lines()
+        .map(l -> l.strip().replace(",", ""))
+        .filter(l -> !l.isEmpty() && !l.equals("N/A"))
+        .map(Double::parseDouble)
+        .toList();
+  }
+
+  static double longestGap(List<Double> times) {
+    double longest = 0;
+    for (int i = 1; i < times.size(); i++) {
+      longest = Math.max(longest, times.get(i) - times.get(i - 1));
+    }
+    return longest;
+  }
+
+  @Test
   void whenPeerToPeerFailsTheCallMovesToTheRelayWithoutRingingAgain() throws Exception {
     String q = "?p2p=block&connectTimeoutMs=3000";
     signIn("fb-alice", "fb-bob", q, q);
