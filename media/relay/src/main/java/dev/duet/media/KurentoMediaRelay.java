@@ -242,6 +242,7 @@ public final class KurentoMediaRelay implements MediaRelay {
     final WebRtcEndpoint endpoint;
     final List<RelayCandidate> early = new ArrayList<>();
     boolean offered;
+    boolean recordingTried; // at the first offer; a recorder that failed is not tried again
     RecorderEndpoint recorder;
     Path file;
     Instant recordingSince;
@@ -312,6 +313,32 @@ public final class KurentoMediaRelay implements MediaRelay {
       leg.recordingSince = Instant.now();
     }
 
+    /**
+     * {@link #record}, but a recorder that fails (its file cannot be opened, the media server
+     * refuses it) never fails the call: the party is left unrecorded, and the catalogue lists its
+     * recording as failed.
+     */
+    void recordOrLetGo(Leg leg, String sdp) {
+      try {
+        record(leg, sdp);
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "call {}: cannot record {} ({}); the call goes on without its recording",
+            callId,
+            leg.party,
+            e.toString());
+        RecorderEndpoint failed = leg.recorder;
+        leg.recorder = null;
+        if (failed != null) {
+          try {
+            failed.release();
+          } catch (RuntimeException gone) {
+            LOG.debug("recorder of {} in call {} already gone", leg.party, callId, gone);
+          }
+        }
+      }
+    }
+
     /** A new file from the settings' namer, as an absolute path. */
     private Path uniqueFile(String party) {
       return settings.newRecordingFile().apply(callId, party).toAbsolutePath().normalize();
@@ -325,8 +352,9 @@ public final class KurentoMediaRelay implements MediaRelay {
       }
       try {
         String answer = leg.endpoint.processOffer(sdp);
-        if (record && leg.recorder == null) {
-          record(leg, sdp); // the first offer (later ones renegotiate: ICE restarts)
+        if (record && !leg.recordingTried) {
+          leg.recordingTried = true; // the first offer (later ones renegotiate: ICE restarts)
+          recordOrLetGo(leg, sdp);
         }
         List<RelayCandidate> buffered;
         synchronized (leg) {

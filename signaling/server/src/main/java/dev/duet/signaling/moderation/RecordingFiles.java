@@ -7,6 +7,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The recordings folder: where recording files are named, and the only way from a catalogued
@@ -14,6 +16,7 @@ import java.util.regex.Pattern;
  * and after following symbolic links, so no id or stored path can reach a file outside it.
  */
 public final class RecordingFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(RecordingFiles.class);
   private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._@-]");
 
   private final Path root;
@@ -36,6 +39,11 @@ public final class RecordingFiles {
    * A new file for one party of a call, {@code <callId>/<party>.webm}, or {@code
    * <callId>/<party>-2.webm} and so on when that name is taken: a recording is never overwritten.
    * The file is created empty, so two recorders can never be handed the same name.
+   *
+   * <p>When it cannot be created (the disk is full, the folder is not writable), the path returned
+   * is one where no file exists, {@code <callId>/<party>-unwritten-<random>.webm}, with a warning:
+   * the recorder then fails on it and the catalogue lists that recording as failed, while the call
+   * itself goes on. Nothing is overwritten either way.
    */
   public Path newFile(String callId, String party) {
     Path dir = root.resolve(safeName(callId));
@@ -50,7 +58,14 @@ public final class RecordingFiles {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a recording file in " + dir, e);
+      Path unwritten =
+          dir.resolve(safeName(party) + "-unwritten-" + java.util.UUID.randomUUID() + ".webm");
+      LOG.warn(
+          "cannot create a recording file in {} ({}); recording to {} will fail",
+          dir,
+          e,
+          unwritten);
+      return unwritten;
     }
   }
 

@@ -226,6 +226,18 @@ class RecordingCatalogIT {
   }
 
   @Test
+  void aFileThatCannotBeCreatedIsAPathWhereNoneExistsAndCataloguesFailed() throws Exception {
+    String callId = call();
+    Files.writeString(files.root().resolve(callId), "in the way of the call's folder");
+    Path unwritten = files.newFile(callId, "alice");
+    assertThat(unwritten.normalize()).startsWithRaw(files.root());
+    assertThat(Files.exists(unwritten)).as("%s exists", unwritten).isFalse();
+    assertThat(files.newFile(callId, "alice")).as("never the same twice").isNotEqualTo(unwritten);
+    assertThat(catalog.catalogue(callId, "alice", unwritten, STARTED, false).status())
+        .isEqualTo(RecordingStatus.FAILED);
+  }
+
+  @Test
   void withoutFfprobeTheEnginesReportIsUsed() throws Exception {
     RecordingCatalog noProbe =
         new RecordingCatalog(
