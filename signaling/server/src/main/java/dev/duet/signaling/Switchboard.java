@@ -101,6 +101,10 @@ public final class Switchboard implements AutoCloseable {
       new ConcurrentHashMap<>();
 
   private final ExecutorService store;
+  // Checking a recording (ffprobe, a checksum of the whole file) takes seconds: never on the store
+  // thread, where chat waits.
+  private final ExecutorService cataloguer =
+      Executors.newSingleThreadExecutor(Threads.daemon("duet-cataloguer"));
   private final Optional<MediaRelay> media;
   private final RecordingSink recordings;
 
@@ -152,8 +156,9 @@ public final class Switchboard implements AutoCloseable {
     this.turn = turn;
     this.metrics = metrics;
     this.router = routerFactory.apply(this::overflowed);
-    this.loop =
-        new java.util.concurrent.ScheduledThreadPoolExecutor(1, Threads.daemon("duet-call-loop"));
+    this.loop = new LoggingScheduler(Threads.daemon("duet-call-loop"));
+    // At shutdown, pending timers (token expiry, grace) are dropped, not waited for.
+    loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     // A cancelled timer must not keep its session (and the link's connection) until its time.
     loop.setRemoveOnCancelPolicy(true);
     this.store = Executors.newSingleThreadExecutor(Threads.daemon("duet-store"));
@@ -650,7 +655,7 @@ public final class Switchboard implements AutoCloseable {
       return;
     }
     if (!files.isEmpty()) {
-      store.execute(
+      cataloguer.execute(
           () -> {
             try {
               recordings.recorded(call, files);
@@ -892,6 +897,38 @@ public final class Switchboard implements AutoCloseable {
     }
   }
 
+  /**
+   * The call loop's executor: a task that throws is logged. (A plain ScheduledThreadPoolExecutor
+   * keeps the exception inside the task's future, which nobody reads: the failure would vanish.)
+   */
+  private static final class LoggingScheduler
+      extends java.util.concurrent.ScheduledThreadPoolExecutor {
+    LoggingScheduler(java.util.concurrent.ThreadFactory threads) {
+      super(1, threads);
+    }
+
+    @Override
+    protected void afterExecute(Runnable task, Throwable thrown) {
+      super.afterExecute(task, thrown);
+      Throwable failure = thrown;
+      if (failure == null
+          && task instanceof java.util.concurrent.Future<?> f
+          && f.isDone()
+          && !f.isCancelled()) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          failure = e.getCause();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (failure != null) {
+        LOG.error("a call-loop task failed", failure);
+      }
+    }
+  }
+
   /** Ends every call with server_shutdown, flushes the store, and stops the threads. */
   @Override
   public void close() {
@@ -904,9 +941,15 @@ public final class Switchboard implements AutoCloseable {
     }
     loop.shutdown();
     try {
+      // In order: the calls' last media work (stopping recorders), then cataloguing what they
+      // recorded, then the store's queue; each gets its time before the next starts.
       loop.awaitTermination(5, TimeUnit.SECONDS);
       mediaPool.shutdown();
       mediaPool.awaitTermination(10, TimeUnit.SECONDS);
+      cataloguer.shutdown();
+      if (!cataloguer.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.warn("recordings still being catalogued at shutdown: they are not in the catalogue");
+      }
       store.shutdown();
       store.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

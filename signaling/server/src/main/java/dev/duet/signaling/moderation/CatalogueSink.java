@@ -31,7 +31,13 @@ public final class CatalogueSink implements RecordingSink {
   public void recorded(Call call, List<RecordingFile> files) {
     for (RecordingFile f : files) {
       Instant started = f.startedAt() == null ? call.createdAt() : f.startedAt();
-      Recording r = catalog.catalogue(call.callId(), f.party(), f.file(), started, f.partial());
+      Recording r;
+      try {
+        r = catalog.catalogue(call.callId(), f.party(), f.file(), started, f.partial());
+      } catch (RuntimeException e) { // the database refused it: the call's other files still go
+        LOG.error("could not catalogue {} of call {} ({})", f.file(), call.callId(), f.party(), e);
+        continue;
+      }
       metrics.recordingCatalogued(r.status().wireName());
       if (!calls.addRecording(call.callId(), r.recordingId())) {
         LOG.warn(

@@ -149,7 +149,13 @@ public final class RecordingCatalog {
     if (size == 0) {
       return RecordingCheck.failed(0, Optional.of(sha256), "file is empty");
     }
-    Optional<ProbeReport> report = probe.map(p -> p.probe(file)).or(() -> engineReport);
+    Optional<ProbeReport> report;
+    try {
+      report = probe.map(p -> p.probe(file)).or(() -> engineReport);
+    } catch (RuntimeException e) { // ffprobe timed out, could not start, ...
+      return RecordingCheck.failed(
+          size, Optional.of(sha256), "not checked: the probe failed (" + e.getMessage() + ")");
+    }
     if (report.isEmpty()) {
       return new RecordingCheck(
           partial ? RecordingStatus.PARTIAL : RecordingStatus.OK,

@@ -238,6 +238,23 @@ class RecordingCatalogIT {
   }
 
   @Test
+  void aProbeThatFailsCataloguesTheRecordingFailedWithTheReason() throws Exception {
+    RecordingCatalog broken =
+        new RecordingCatalog(
+            db.recordings(),
+            db.audit(),
+            files,
+            Optional.of(new Ffprobe(dir.resolve("no-such-ffprobe").toString())),
+            Clock.systemUTC());
+    String callId = call();
+    Recording r = broken.catalogue(callId, "alice", recorded(callId, "alice"), STARTED, false);
+    assertThat(r.status()).isEqualTo(RecordingStatus.FAILED);
+    assertThat(
+            db.audit().forTarget("recording", r.recordingId(), OptionalLong.empty(), 10).toString())
+        .contains("not checked: the probe failed");
+  }
+
+  @Test
   void withoutFfprobeTheEnginesReportIsUsed() throws Exception {
     RecordingCatalog noProbe =
         new RecordingCatalog(
