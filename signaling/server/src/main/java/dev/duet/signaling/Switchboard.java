@@ -130,6 +130,17 @@ public final class Switchboard implements AutoCloseable {
   /** Calls' media on the relay; a call's entry is touched only by its own media tasks. */
   private final Map<String, CallMedia> callMedia = new ConcurrentHashMap<>();
 
+  // Candidates each party of a relayed call has sent ("callId party"): the relay keeps those that
+  // come before the party's offer, so there must be a bound. Call loop only.
+  private final Map<String, Integer> relayCandidates = new java.util.HashMap<>();
+
+  /**
+   * Candidates one party may send in one relayed call. A browser gathers a few per interface and
+   * ICE restart; this is generous for real clients and bounds what a broken one can make the relay
+   * hold.
+   */
+  static final int MAX_RELAY_CANDIDATES = 200;
+
   private final Map<String, RateLimit> messageRates = new ConcurrentHashMap<>();
   private final Map<String, RateLimit> chatRates = new ConcurrentHashMap<>();
 
@@ -488,6 +499,19 @@ public final class Switchboard implements AutoCloseable {
               if (relayed.isPresent()) {
                 if (c.candidate() != null) {
                   Call call = relayed.get();
+                  int sent =
+                      relayCandidates.merge(call.callId() + " " + me.user(), 1, Integer::sum);
+                  if (sent > MAX_RELAY_CANDIDATES) {
+                    apply(
+                        Transition.error(
+                            me,
+                            ErrorCode.RATE_LIMITED,
+                            "more than "
+                                + MAX_RELAY_CANDIDATES
+                                + " candidates in this call: this one is dropped",
+                            c.id()));
+                    return;
+                  }
                   RelayCandidate rc =
                       new RelayCandidate(
                           c.candidate().candidate(),
@@ -644,6 +668,18 @@ public final class Switchboard implements AutoCloseable {
    */
   private void closeMedia(Call call) {
     CallMedia cm = callMedia.remove(call.callId());
+    if (!loop.isShutdown()) { // at shutdown the counts go with the server
+      try {
+        loop.execute(
+            () -> {
+              relayCandidates.remove(call.callId() + " " + call.caller().user());
+              call.calleeParty()
+                  .ifPresent(p -> relayCandidates.remove(call.callId() + " " + p.user()));
+            });
+      } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+        // the same
+      }
+    }
     if (cm == null) {
       return;
     }

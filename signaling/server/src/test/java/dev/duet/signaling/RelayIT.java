@@ -16,7 +16,12 @@ class RelayIT {
     java.nio.file.Path recordings = java.nio.file.Files.createTempDirectory("duet-recordings");
     try (TestServer server =
         TestServer.start(
-            "DUET_MEDIA_ENGINE", "true", "DUET_RECORDINGS_DIR", recordings.toString())) {
+            "DUET_MEDIA_ENGINE",
+            "true",
+            "DUET_RECORDINGS_DIR",
+            recordings.toString(),
+            "DUET_RATE_LIMIT",
+            "1000")) { // the candidate bound below, not the message rate
       Recorder a = server.connect("relay-a");
       Recorder b = server.connect("relay-b");
       String id = UUID.randomUUID().toString();
@@ -38,6 +43,16 @@ class RelayIT {
       assertThat(err.get("code").getAsString()).isEqualTo("bad_request");
       assertThat(err.get("re").getAsString()).isEqualTo(offerId);
       b.assertExhausted();
+
+      // The relay holds a party's candidates until its offer: at most 200 per party and call.
+      for (int i = 0; i < Switchboard.MAX_RELAY_CANDIDATES; i++) {
+        a.send("ice.candidate", "callId", id, "candidate", CallFlowIT.candidate(i));
+      }
+      String extra = a.send("ice.candidate", "callId", id, "candidate", CallFlowIT.candidate(999));
+      JsonObject tooMany = a.expect("error");
+      assertThat(tooMany.get("code").getAsString()).isEqualTo("rate_limited");
+      assertThat(tooMany.get("re").getAsString()).isEqualTo(extra);
+      assertThat(tooMany.get("message").getAsString()).contains("200 candidates");
 
       // A party whose media failed even through the relay says so: both read media_failed.
       a.send("call.hangup", "callId", id, "reason", "media_failed");
