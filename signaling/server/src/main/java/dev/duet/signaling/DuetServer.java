@@ -248,6 +248,7 @@ public final class DuetServer implements AutoCloseable {
         new LocalSessions(
             clock,
             config.outboxSize(),
+            config.outboxBytes(),
             config.heartbeat().multipliedBy(2).plus(config.resumeGrace()));
     Media mediaParts = Media.start(config);
     boolean relay = mediaParts.relay().isPresent();

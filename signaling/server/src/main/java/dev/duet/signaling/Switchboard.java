@@ -206,7 +206,7 @@ public final class Switchboard implements AutoCloseable {
     String welcome = Codec.encode(0, welcome(session, token, !fresh));
     attached.replaced().ifPresent(old -> old.close(CloseCode.REPLACED, "resumed elsewhere"));
     closeWhenTokenExpires(session, link, principal);
-    delivered(attached.acked());
+    delivered(session, attached.acked());
     if (fresh) {
       loop.execute(
           () -> {
@@ -396,7 +396,7 @@ public final class Switchboard implements AutoCloseable {
 
   /** A cumulative ack that arrived outside a message (the {@code after} of a poll). */
   public void ack(Session session, long seq) {
-    delivered(session.ack(seq));
+    delivered(session, session.ack(seq));
   }
 
   /** The live session {@code sessionId} if it belongs to {@code user}. */
@@ -422,7 +422,7 @@ public final class Switchboard implements AutoCloseable {
   private void dispatch(Session session, ClientMessage m) {
     Party me = new Party(session.user(), session.id());
     switch (ClientType.of(m)) {
-      case ACK -> delivered(session.ack(((ClientMessage.Ack) m).seq()));
+      case ACK -> delivered(session, session.ack(((ClientMessage.Ack) m).seq()));
       case PING -> send(session, new ServerMessage.Pong(m.id()));
       case CALL_INVITE -> {
         var c = (ClientMessage.CallInvite) m;
@@ -795,7 +795,7 @@ public final class Switchboard implements AutoCloseable {
   }
 
   /** Frames the client acked: chat messages among them count as delivered. */
-  private void delivered(List<Frame> acked) {
+  private void delivered(Session session, List<Frame> acked) {
     for (Frame f : acked) {
       if (f.chatMsgId() > 0) {
         long id = f.chatMsgId();
@@ -818,17 +818,27 @@ public final class Switchboard implements AutoCloseable {
             });
       }
     }
+    // Room was made: more of a backlog of stored messages, after those just marked delivered.
+    if (!acked.isEmpty() && session.takeStoredPending()) {
+      store.execute(() -> deliverStored(session));
+    }
   }
 
-  /** Store thread: messages stored while the user was offline, oldest first. */
+  /**
+   * Store thread: messages stored while the user was offline, oldest first, as many as half the
+   * outbox takes; the rest follow as the client acknowledges (see {@link #delivered}).
+   */
   private void deliverStored(Session session) {
     try {
-      for (StoredMessage s : messages.undelivered(session.user(), OFFLINE_BATCH)) {
-        if (!session.enqueue(chatMessage(s), s.msgId())) {
-          overflowed(session);
-          return;
+      List<StoredMessage> batch = messages.undelivered(session.user(), OFFLINE_BATCH);
+      boolean more = batch.size() == OFFLINE_BATCH;
+      for (StoredMessage s : batch) {
+        if (session.enqueueStored(chatMessage(s), s.msgId()) == Session.Stored.NO_ROOM) {
+          more = true;
+          break;
         }
       }
+      session.storedPending(more && !session.ended());
     } catch (RuntimeException e) {
       LOG.error("could not load stored messages for session {}", session.id(), e);
     }

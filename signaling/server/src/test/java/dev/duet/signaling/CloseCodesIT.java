@@ -36,6 +36,35 @@ class CloseCodesIT {
   }
 
   @Test
+  void aClientThatNeverAcksIsClosedAtItsOutboxBudgetAndLosesNoChat() {
+    try (TestServer server =
+        TestServer.start(
+            "DUET_OUTBOX_BYTES",
+            "50000",
+            "DUET_RATE_LIMIT",
+            "1000",
+            "DUET_CHAT_RATE_LIMIT",
+            "1000")) {
+      Recorder a = server.connect("budget-a");
+      Recorder b = server.connect("budget-b"); // reads, never acks: the outbox keeps everything
+      String text = "x".repeat(4000);
+      for (int i = 0; i < 20; i++) { // 20 frames of about 4 KB: over 50 000 bytes by the 13th
+        a.send("chat.send", "to", "budget-b", "text", text, "clientMsgId", "m" + i);
+        a.expectSkipping("chat.sent", "presence");
+      }
+      assertThat(b.awaitClose()).isEqualTo(CloseCode.OUTBOX_OVERFLOW);
+      // Every chat was stored first: the next session gets them all.
+      Recorder again = server.connect("budget-b");
+      for (int i = 0; i < 20; i++) {
+        assertThat(again.expectSkipping("chat.message", "presence").get("text").getAsString())
+            .isEqualTo(text);
+        again.ack();
+      }
+      again.assertExhausted("presence"); // and none twice
+    }
+  }
+
+  @Test
   void floodingClientIsClosedForRateLimitAbuse() {
     try (TestServer server = TestServer.start("DUET_RATE_LIMIT", "5")) {
       Recorder a = server.connect("a");

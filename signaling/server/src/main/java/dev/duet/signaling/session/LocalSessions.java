@@ -16,6 +16,7 @@ public final class LocalSessions implements SessionStore {
 
   private final Clock clock;
   private final int maxOutbox;
+  private final long maxOutboxBytes;
   private final java.time.Duration previousTokenLife;
   private final Map<String, Session> byId = new ConcurrentHashMap<>();
   private final Map<String, Session> byToken = new ConcurrentHashMap<>();
@@ -25,16 +26,19 @@ public final class LocalSessions implements SessionStore {
    * @param previousTokenLife how long the token a resume was made with stays valid if the client
    *     never shows it got the newer one
    */
-  public LocalSessions(Clock clock, int maxOutbox, java.time.Duration previousTokenLife) {
+  public LocalSessions(
+      Clock clock, int maxOutbox, long maxOutboxBytes, java.time.Duration previousTokenLife) {
     this.clock = clock;
     this.maxOutbox = maxOutbox;
+    this.maxOutboxBytes = maxOutboxBytes;
     this.previousTokenLife = previousTokenLife;
   }
 
   @Override
   public Session create(Principal principal) {
     String token = token(24);
-    Session s = new Session(token(12), principal, token, maxOutbox, clock.instant());
+    Session s =
+        new Session(token(12), principal, token, maxOutbox, maxOutboxBytes, clock.instant());
     byId.put(s.id(), s);
     byToken.put(token, s);
     byUser.computeIfAbsent(principal.user(), u -> ConcurrentHashMap.newKeySet()).add(s);

@@ -26,6 +26,11 @@ public final class Session {
   private final String id;
   private final Principal principal;
   private final int maxOutbox;
+  private final long maxOutboxBytes;
+  private long outboxBytes; // the frames' text lengths: what a client that never acks makes us hold
+  // The chat messages (store ids) in the outbox, live or from the store: none goes in twice.
+  private final java.util.Set<Long> chatIdsQueued = new java.util.HashSet<>();
+  private boolean storedPending; // stored chat messages wait for room in the outbox
   private final Deque<Frame> outbox = new ArrayDeque<>();
   private long lastSeq;
   private long sentUpTo;
@@ -42,11 +47,18 @@ public final class Session {
   private final Instant createdAt;
   private boolean ended;
 
-  Session(String id, Principal principal, String resumeToken, int maxOutbox, Instant now) {
+  Session(
+      String id,
+      Principal principal,
+      String resumeToken,
+      int maxOutbox,
+      long maxOutboxBytes,
+      Instant now) {
     this.id = id;
     this.principal = principal;
     this.resumeToken = resumeToken;
     this.maxOutbox = maxOutbox;
+    this.maxOutboxBytes = maxOutboxBytes;
     this.detachedAt = now;
     this.createdAt = now;
   }
@@ -162,17 +174,78 @@ public final class Session {
       if (ended) {
         return false;
       }
+      if (chatMsgId > 0 && chatIdsQueued.contains(chatMsgId)) {
+        return true; // queued already (from the store, a moment before it was sent live)
+      }
       if (outbox.size() >= maxOutbox) {
         return false;
       }
-      long seq = ++lastSeq;
-      outbox.addLast(new Frame(seq, Codec.encode(seq, message), chatMsgId));
+      long seq = lastSeq + 1;
+      String json = Codec.encode(seq, message);
+      if (outboxBytes + json.length() > maxOutboxBytes) {
+        return false;
+      }
+      if (chatMsgId > 0) {
+        chatIdsQueued.add(chatMsgId);
+      }
+      lastSeq = seq;
+      outboxBytes += json.length();
+      outbox.addLast(new Frame(seq, json, chatMsgId));
       toWake = link;
     }
     if (toWake != null) {
       toWake.wake();
     }
     return true;
+  }
+
+  /** What {@link #enqueueStored} did. */
+  public enum Stored {
+    QUEUED,
+    ALREADY_QUEUED,
+    NO_ROOM
+  }
+
+  /**
+   * Queues a chat message from the store (sent while the user was away), unless it is queued in
+   * this session already, or queueing it would fill more than half the outbox (by count or size):
+   * the other half stays for live traffic, so a backlog never overflows the session.
+   */
+  public Stored enqueueStored(ServerMessage message, long msgId) {
+    Link toWake;
+    synchronized (this) {
+      if (chatIdsQueued.contains(msgId)) {
+        return Stored.ALREADY_QUEUED;
+      }
+      long seq = lastSeq + 1;
+      String json = Codec.encode(seq, message);
+      if (ended
+          || outbox.size() + 1 > maxOutbox / 2
+          || outboxBytes + json.length() > maxOutboxBytes / 2) {
+        return Stored.NO_ROOM;
+      }
+      lastSeq = seq;
+      outboxBytes += json.length();
+      outbox.addLast(new Frame(seq, json, msgId));
+      chatIdsQueued.add(msgId);
+      toWake = link;
+    }
+    if (toWake != null) {
+      toWake.wake();
+    }
+    return Stored.QUEUED;
+  }
+
+  /** Notes whether stored chat messages still wait for room (see {@link #enqueueStored}). */
+  public synchronized void storedPending(boolean pending) {
+    storedPending = pending;
+  }
+
+  /** Whether stored chat messages waited for room; clears it (one delivery round at a time). */
+  public synchronized boolean takeStoredPending() {
+    boolean was = storedPending;
+    storedPending = false;
+    return was;
   }
 
   /**
@@ -187,7 +260,10 @@ public final class Session {
       long upTo = Math.min(seq, highestSent);
       List<Frame> acked = new ArrayList<>();
       while (!outbox.isEmpty() && outbox.peekFirst().seq() <= upTo) {
-        acked.add(outbox.pollFirst());
+        Frame f = outbox.pollFirst();
+        outboxBytes -= f.json().length();
+        chatIdsQueued.remove(f.chatMsgId());
+        acked.add(f);
       }
       return acked;
     }
@@ -298,6 +374,8 @@ public final class Session {
     Link l = link;
     link = null;
     outbox.clear();
+    outboxBytes = 0;
+    chatIdsQueued.clear();
     return Optional.ofNullable(l);
   }
 
