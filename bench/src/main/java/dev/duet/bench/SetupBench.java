@@ -79,7 +79,8 @@ public final class SetupBench {
                 List.of(
                     "DUET_WEB_ROOT", webRoot.toString(),
                     "DUET_TURN_URLS", coturn.urls(),
-                    "DUET_TURN_SECRET", coturn.secret()));
+                    "DUET_TURN_SECRET", coturn.secret(),
+                    "DUET_INVITE_RATE_LIMIT", "100000")); // 20 calls a path, one caller
         String query = "";
         String callerQuery = null;
         Path recordings = null;

@@ -93,6 +93,7 @@ final class Target implements AutoCloseable {
     env.put("DUET_HEARTBEAT", "300s");
     env.put("DUET_RATE_LIMIT", "100000");
     env.put("DUET_CHAT_RATE_LIMIT", "100000");
+    env.put("DUET_INVITE_RATE_LIMIT", "100000");
     env.put("DUET_OUTBOX_SIZE", "8192");
     env.putAll(extraEnv);
     Path log = dir.resolve("server.log");

@@ -143,6 +143,9 @@ public final class Switchboard implements AutoCloseable {
 
   private final Map<String, RateLimit> messageRates = new ConcurrentHashMap<>();
   private final Map<String, RateLimit> chatRates = new ConcurrentHashMap<>();
+  // Calls a user may start: DUET_INVITE_RATE_LIMIT at once, then that many a minute. Ringing
+  // someone's every device over and over is abuse, and every invite writes a call record.
+  private final Map<String, RateLimit> inviteRates = new ConcurrentHashMap<>();
 
   public Switchboard(
       Config config,
@@ -336,6 +339,7 @@ public final class Switchboard implements AutoCloseable {
     apply(calls.sessionGone(new Party(session.user(), session.id())));
     if (!sessions.online(session.user())) {
       chatRates.remove(session.user()); // one entry per user with a session, not per user ever
+      inviteRates.remove(session.user());
       announcePresence(session.user(), false);
     }
   }
@@ -426,6 +430,22 @@ public final class Switchboard implements AutoCloseable {
       case PING -> send(session, new ServerMessage.Pong(m.id()));
       case CALL_INVITE -> {
         var c = (ClientMessage.CallInvite) m;
+        RateLimit invites =
+            inviteRates.computeIfAbsent(
+                me.user(),
+                u ->
+                    new RateLimit(
+                        config.invitesPerMinute() / 60.0,
+                        config.invitesPerMinute(),
+                        System.nanoTime()));
+        if (!invites.tryAcquire(System.nanoTime())) {
+          replyError(
+              session,
+              ErrorCode.RATE_LIMITED,
+              "too many calls started; at most " + config.invitesPerMinute() + " a minute",
+              c.id());
+          return;
+        }
         onLoop(() -> calls.invite(me, c.callId(), c.to(), Boolean.TRUE.equals(c.record()), c.id()));
       }
       case CALL_RINGING -> {

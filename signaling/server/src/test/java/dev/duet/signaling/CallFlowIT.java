@@ -43,6 +43,27 @@ class CallFlowIT {
   }
 
   @Test
+  void aCallerWhoKeepsRingingSomeoneIsSlowedDown() {
+    try (TestServer strict = TestServer.start("DUET_INVITE_RATE_LIMIT", "3")) {
+      Recorder a = strict.connect("spam-a");
+      Recorder b = strict.connect("spam-b");
+      for (int i = 0; i < 3; i++) { // three calls at once are fine, each cancelled while ringing
+        String id = callId();
+        a.send("call.invite", "callId", id, "to", "spam-b");
+        b.expectSkipping("call.incoming", "presence", "call.ended");
+        a.send("call.hangup", "callId", id);
+        assertThat(a.expectSkipping("call.ended", "presence").get("reason").getAsString())
+            .isEqualTo("cancelled");
+      }
+      String fourth = a.send("call.invite", "callId", callId(), "to", "spam-b");
+      JsonObject refused = a.expectSkipping("error", "presence");
+      assertThat(refused.get("code").getAsString()).isEqualTo("rate_limited");
+      assertThat(refused.get("re").getAsString()).isEqualTo(fourth);
+      b.assertExhausted("presence", "call.ended"); // never rang a fourth time
+    }
+  }
+
+  @Test
   void fullCallRingsEveryDeviceRelaysSignalingAndEndsWithHangup() throws Exception {
     Recorder alice = server.connect(p + "alice");
     Recorder bob1 = server.connect(p + "bob");

@@ -9,8 +9,15 @@ public final class RateLimit {
   private int refusedInARow;
 
   public RateLimit(int perSecond, long nowNanos) {
+    this(perSecond, Math.max(1, perSecond * 2.0), nowNanos);
+  }
+
+  /**
+   * {@code perSecond} tokens a second (a fraction for slower rates), bursts up to {@code burst}.
+   */
+  public RateLimit(double perSecond, double burst, long nowNanos) {
     this.perNano = perSecond / 1e9;
-    this.burst = Math.max(1, perSecond * 2.0);
+    this.burst = burst;
     this.tokens = burst;
     this.last = nowNanos;
   }
