@@ -53,6 +53,18 @@ public final class Database implements AutoCloseable {
    *     closed again)
    */
   public static Database open(DatabaseConfig config) {
+    return open(config, STATEMENT_TIMEOUT);
+  }
+
+  /**
+   * How long one statement of the running server may take (a lock wait included) before it fails
+   * with an error: a database that hangs must fail the requests that need it, not stall the
+   * server's store thread for ever. Migrations have no limit.
+   */
+  static final java.time.Duration STATEMENT_TIMEOUT = java.time.Duration.ofSeconds(10);
+
+  /** As {@link #open(DatabaseConfig)}, with another statement timeout (tests). */
+  static Database open(DatabaseConfig config, java.time.Duration statementTimeout) {
     Objects.requireNonNull(config, "config");
     // Flyway holds two connections at once on PostgreSQL (one keeps the schema history locked), so
     // it gets its own short-lived pool: the main pool may be as small as one connection.
@@ -79,10 +91,31 @@ public final class Database implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new StoreException("cannot migrate the database " + config.redactedUrl(), e);
     }
-    return new Database(pool(config, "duet-db", config.maxPoolSize()), version);
+    HikariConfig main = config(config, "duet-db", config.maxPoolSize());
+    long ms = statementTimeout.toMillis();
+    if (config.url().startsWith("jdbc:postgresql:")) {
+      main.setConnectionInitSql("SET statement_timeout = " + ms);
+      // and a network that stops answering fails a read rather than hanging it
+      main.addDataSourceProperty("socketTimeout", Long.toString(Math.max(1, ms / 1000 * 3)));
+    } else if (config.url().startsWith("jdbc:h2:")) {
+      main.setConnectionInitSql("SET QUERY_TIMEOUT " + ms);
+    }
+    return new Database(start(main, config), version);
   }
 
   private static HikariDataSource pool(DatabaseConfig config, String name, int size) {
+    return start(config(config, name, size), config);
+  }
+
+  private static HikariDataSource start(HikariConfig hikari, DatabaseConfig config) {
+    try {
+      return new HikariDataSource(hikari);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot connect to the database " + config.redactedUrl(), e);
+    }
+  }
+
+  private static HikariConfig config(DatabaseConfig config, String name, int size) {
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName(name);
     hikari.setJdbcUrl(config.url());
@@ -99,11 +132,7 @@ public final class Database implements AutoCloseable {
     // One attempt at the first connection: a wrong URL or password fails the start at once with
     // the driver's reason, rather than after retries.
     hikari.setInitializationFailTimeout(1);
-    try {
-      return new HikariDataSource(hikari);
-    } catch (RuntimeException e) {
-      throw new StoreException("cannot connect to the database " + config.redactedUrl(), e);
-    }
+    return hikari;
   }
 
   public MessageStore messages() {
@@ -140,13 +169,31 @@ public final class Database implements AutoCloseable {
     if (pool.isClosed()) {
       return false;
     }
+    // At most one check a second, and one at a time: a flood of health requests during an outage
+    // must not hold every pool connection and request thread waiting. The others get the last
+    // answer.
+    long now = System.nanoTime();
+    if ((healthCheckedAt != 0 && now - healthCheckedAt < HEALTH_CACHE_NANOS)
+        || !healthChecking.compareAndSet(false, true)) {
+      return lastHealthy;
+    }
     try (Connection connection = pool.getConnection()) {
-      return connection.isValid(HEALTH_TIMEOUT_SECONDS);
+      lastHealthy = connection.isValid(HEALTH_TIMEOUT_SECONDS);
     } catch (SQLException | RuntimeException e) {
       LOG.warn("Database health check failed: {}", e.toString());
-      return false;
+      lastHealthy = false;
+    } finally {
+      healthCheckedAt = System.nanoTime();
+      healthChecking.set(false);
     }
+    return lastHealthy;
   }
+
+  private static final long HEALTH_CACHE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+  private final java.util.concurrent.atomic.AtomicBoolean healthChecking =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile boolean lastHealthy = true;
+  private volatile long healthCheckedAt;
 
   /** Closes the pool; the stores fail afterwards. Idempotent. */
   @Override

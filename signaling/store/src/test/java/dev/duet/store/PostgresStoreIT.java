@@ -107,6 +107,32 @@ class PostgresStoreIT {
   }
 
   @Test
+  void aStatementStuckBehindALockFailsAtTheTimeoutInsteadOfHanging() throws Exception {
+    try (Database quick = Database.open(server.config(), java.time.Duration.ofSeconds(1));
+        Connection holder = database.dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (Statement lock = holder.createStatement()) {
+        lock.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE");
+      }
+      try {
+        // Without a statement timeout this waits for the lock for ever; the guard turns that
+        // into a failure rather than a hung build.
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+            java.time.Duration.ofSeconds(20),
+            () ->
+                assertThatThrownBy(
+                        () ->
+                            quick
+                                .messages()
+                                .append("a", "b", "stuck", "c1", java.time.Instant.now()))
+                    .isInstanceOf(StoreException.class));
+      } finally {
+        holder.rollback();
+      }
+    }
+  }
+
+  @Test
   void credentialsMayComeFromTheUrl() {
     DatabaseConfig inUrl =
         new DatabaseConfig(
