@@ -800,16 +800,21 @@ public final class Switchboard implements AutoCloseable {
   private void chatRead(Session session, ClientMessage.ChatRead m) {
     store.execute(
         () -> {
-          Optional<StoredMessage> found = messages.find(m.msgId());
-          if (found.isEmpty() || !found.get().to().equals(session.user())) {
-            replyError(session, ErrorCode.NOT_FOUND, "no such message to you", m.id());
-            return;
-          }
-          if (messages.markRead(m.msgId(), session.user(), clock.instant())) {
-            router.send(
-                Outgoing.toUser(
-                    found.get().from(),
-                    new ServerMessage.ChatReceipt(m.msgId(), "read", session.user())));
+          try {
+            Optional<StoredMessage> found = messages.find(m.msgId());
+            if (found.isEmpty() || !found.get().to().equals(session.user())) {
+              replyError(session, ErrorCode.NOT_FOUND, "no such message to you", m.id());
+              return;
+            }
+            if (messages.markRead(m.msgId(), session.user(), clock.instant())) {
+              router.send(
+                  Outgoing.toUser(
+                      found.get().from(),
+                      new ServerMessage.ChatReceipt(m.msgId(), "read", session.user())));
+            }
+          } catch (RuntimeException e) { // the database failed: say so, as chat.send does
+            LOG.error("could not mark message {} read for session {}", m.msgId(), session.id(), e);
+            replyError(session, ErrorCode.INTERNAL, "read receipt not stored; retry", m.id());
           }
         });
   }
@@ -834,6 +839,8 @@ public final class Switchboard implements AutoCloseable {
                 }
               } catch (RuntimeException e) {
                 LOG.error("could not mark message {} delivered", id, e);
+              } finally {
+                session.chatDelivered(id);
               }
             });
       }

@@ -28,7 +28,9 @@ public final class Session {
   private final int maxOutbox;
   private final long maxOutboxBytes;
   private long outboxBytes; // the frames' text lengths: what a client that never acks makes us hold
-  // The chat messages (store ids) in the outbox, live or from the store: none goes in twice.
+  // The chat messages (store ids) queued in this session, live or from the store, until the store
+  // has marked them delivered ({@link #chatDelivered}): none goes in twice, even when a backlog
+  // round reads the store between an ack and its mark.
   private final java.util.Set<Long> chatIdsQueued = new java.util.HashSet<>();
   private boolean storedPending; // stored chat messages wait for room in the outbox
   private final Deque<Frame> outbox = new ArrayDeque<>();
@@ -236,6 +238,11 @@ public final class Session {
     return Stored.QUEUED;
   }
 
+  /** The store has marked chat message {@code msgId} delivered: it can no longer come twice. */
+  public synchronized void chatDelivered(long msgId) {
+    chatIdsQueued.remove(msgId);
+  }
+
   /** Notes whether stored chat messages still wait for room (see {@link #enqueueStored}). */
   public synchronized void storedPending(boolean pending) {
     storedPending = pending;
@@ -262,7 +269,6 @@ public final class Session {
       while (!outbox.isEmpty() && outbox.peekFirst().seq() <= upTo) {
         Frame f = outbox.pollFirst();
         outboxBytes -= f.json().length();
-        chatIdsQueued.remove(f.chatMsgId());
         acked.add(f);
       }
       return acked;
