@@ -242,7 +242,7 @@ public final class KurentoMediaRelay implements MediaRelay {
     final WebRtcEndpoint endpoint;
     final List<RelayCandidate> early = new ArrayList<>();
     boolean offered;
-    boolean recordingTried; // at the first offer; a recorder that failed is not tried again
+    boolean recordingTried; // at the first offer that sends media; a failed one is not retried
     RecorderEndpoint recorder;
     Path file;
     Instant recordingSince;
@@ -299,9 +299,10 @@ public final class KurentoMediaRelay implements MediaRelay {
     void record(Leg leg, String sdp) {
       Optional<MediaProfileSpecType> profile = SentKinds.profile(sdp);
       if (profile.isEmpty()) {
-        LOG.info("call {}: {} sends no media; nothing to record", callId, leg.party);
-        return;
+        LOG.info("call {}: {} sends no media yet; nothing to record", callId, leg.party);
+        return; // a later offer that sends media starts the recording
       }
+      leg.recordingTried = true;
       Path file = uniqueFile(leg.party);
       leg.file = file;
       leg.recorder =
@@ -353,8 +354,7 @@ public final class KurentoMediaRelay implements MediaRelay {
       try {
         String answer = leg.endpoint.processOffer(sdp);
         if (record && !leg.recordingTried) {
-          leg.recordingTried = true; // the first offer (later ones renegotiate: ICE restarts)
-          recordOrLetGo(leg, sdp);
+          recordOrLetGo(leg, sdp); // the first offer that sends media
         }
         List<RelayCandidate> buffered;
         synchronized (leg) {

@@ -51,6 +51,17 @@ public record Config(
     int recordingRetentionDays) {
 
   /** Reads the configuration from environment-style variables. */
+  public Config {
+    if (outboxBytes < 4L * maxMessageBytes) {
+      throw new IllegalArgumentException(
+          "DUET_OUTBOX_BYTES ("
+              + outboxBytes
+              + ") must hold at least four of the largest messages (4 x DUET_MAX_MESSAGE_BYTES = "
+              + 4L * maxMessageBytes
+              + ")");
+    }
+  }
+
   public static Config fromEnv(Map<String, String> env) {
     Path data = Path.of(env.getOrDefault("DUET_DATA_DIR", "data"));
     return new Config(

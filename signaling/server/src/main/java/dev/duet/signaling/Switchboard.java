@@ -714,11 +714,28 @@ public final class Switchboard implements AutoCloseable {
       cataloguer.execute(
           () -> {
             try {
+              awaitStoreQueue(); // the call's record is saved before its recordings link to it
               recordings.recorded(call, files);
             } catch (RuntimeException e) {
               LOG.error("could not catalogue the recordings of call {}", call.callId(), e);
             }
           });
+    }
+  }
+
+  /**
+   * Cataloguer thread: waits until what the store thread had queued has run (at most 30 s: a stuck
+   * store must not stop cataloguing).
+   */
+  private void awaitStoreQueue() {
+    try {
+      store.submit(() -> {}).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException
+        | TimeoutException
+        | java.util.concurrent.RejectedExecutionException e) {
+      LOG.warn("cataloguing without waiting for the store: {}", e.toString());
     }
   }
 
@@ -827,7 +844,10 @@ public final class Switchboard implements AutoCloseable {
         store.execute(
             () -> {
               try {
-                if (messages.markDelivered(id, clock.instant())) {
+                boolean first = messages.markDelivered(id, clock.instant());
+                // Marked (now or before): no later backlog round reads it as undelivered.
+                session.chatDelivered(id);
+                if (first) {
                   messages
                       .find(id)
                       .ifPresent(
@@ -838,9 +858,9 @@ public final class Switchboard implements AutoCloseable {
                                       new ServerMessage.ChatReceipt(id, "delivered", s.to()))));
                 }
               } catch (RuntimeException e) {
+                // Still undelivered in the store: it stays in the session's set, so this session
+                // never gets it twice; a later session gets it again.
                 LOG.error("could not mark message {} delivered", id, e);
-              } finally {
-                session.chatDelivered(id);
               }
             });
       }
@@ -856,18 +876,34 @@ public final class Switchboard implements AutoCloseable {
    * outbox takes; the rest follow as the client acknowledges (see {@link #delivered}).
    */
   private void deliverStored(Session session) {
+    deliverStored(session, 0);
+  }
+
+  private void deliverStored(Session session, int again) {
     try {
       List<StoredMessage> batch = messages.undelivered(session.user(), OFFLINE_BATCH);
       boolean more = batch.size() == OFFLINE_BATCH;
+      int queued = 0;
       for (StoredMessage s : batch) {
-        if (session.enqueueStored(chatMessage(s), s.msgId()) == Session.Stored.NO_ROOM) {
+        Session.Stored r = session.enqueueStored(chatMessage(s), s.msgId());
+        if (r == Session.Stored.NO_ROOM) {
           more = true;
           break;
         }
+        if (r == Session.Stored.QUEUED) {
+          queued++;
+        }
+      }
+      if (more && queued == 0 && session.pending() == 0 && !session.ended() && again < 3) {
+        // Every row read was acked while this round ran, and no ack is left to start the next
+        // round: start it now, after the marks those acks queued on this thread.
+        store.execute(() -> deliverStored(session, again + 1));
+        return;
       }
       session.storedPending(more && !session.ended());
     } catch (RuntimeException e) {
       LOG.error("could not load stored messages for session {}", session.id(), e);
+      session.storedPending(!session.ended()); // the next ack tries again
     }
   }
 

@@ -30,6 +30,15 @@ class ConfigTest {
   }
 
   @Test
+  void anOutboxThatCannotHoldFourOfTheLargestMessagesIsRefused() {
+    assertThat(Config.fromEnv(Map.of()).outboxBytes()).isEqualTo(8L << 20);
+    assertThat(Config.fromEnv(Map.of()).invitesPerMinute()).isEqualTo(10);
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("DUET_OUTBOX_BYTES", "100000")))
+        .hasMessageContaining("DUET_OUTBOX_BYTES")
+        .hasMessageContaining("262144");
+  }
+
+  @Test
   void durationsAcceptUnits() {
     assertThat(Config.duration("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(Config.duration("45")).isEqualTo(Duration.ofSeconds(45));

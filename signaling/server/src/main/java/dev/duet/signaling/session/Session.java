@@ -221,9 +221,14 @@ public final class Session {
       }
       long seq = lastSeq + 1;
       String json = Codec.encode(seq, message);
-      if (ended
-          || outbox.size() + 1 > maxOutbox / 2
-          || outboxBytes + json.length() > maxOutboxBytes / 2) {
+      // Half the outbox, but always one frame into an empty outbox (a tiny configured one, or a
+      // frame over half the budget, never stalls the backlog).
+      boolean room =
+          outbox.isEmpty()
+              ? json.length() <= maxOutboxBytes
+              : outbox.size() + 1 <= Math.max(1, maxOutbox / 2)
+                  && outboxBytes + json.length() <= maxOutboxBytes / 2;
+      if (ended || !room) {
         return Stored.NO_ROOM;
       }
       lastSeq = seq;
