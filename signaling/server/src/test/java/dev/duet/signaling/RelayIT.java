@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import dev.duet.signaling.testing.Recorder;
 import dev.duet.signaling.testing.TestServer;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -98,10 +99,9 @@ class RelayIT {
   }
 
   /** The catalogue's {@code party:status} entries of call {@code id}, once there are {@code n}. */
-  static java.util.List<String> awaitStatuses(TestServer server, String id, int n)
-      throws Exception {
+  static List<String> awaitStatuses(TestServer server, String id, int n) throws Exception {
     String mod = server.token("mod", "moderator");
-    java.util.List<String> statuses = java.util.List.of();
+    List<String> statuses = List.of();
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
     while (statuses.size() < n && System.nanoTime() < deadline) {
       Thread.sleep(100); // cataloguing follows the call's end on the store thread
@@ -132,46 +132,54 @@ class RelayIT {
   static final String OFFER =
       String.join(
           "\r\n",
-          "v=0",
-          "o=- 4611731400430051336 2 IN IP4 127.0.0.1",
-          "s=-",
-          "t=0 0",
-          "a=group:BUNDLE 0 1",
-          "a=msid-semantic: WMS s1",
-          "m=audio 9 UDP/TLS/RTP/SAVPF 111",
-          "c=IN IP4 0.0.0.0",
-          "a=rtcp:9 IN IP4 0.0.0.0",
-          "a=ice-ufrag:Zx9q",
-          "a=ice-pwd:Q1w2E3r4T5y6U7i8O9p0aSdF",
-          "a=ice-options:trickle",
-          "a=fingerprint:sha-256 " + fingerprint(),
-          "a=setup:actpass",
-          "a=mid:0",
-          "a=sendrecv",
-          "a=msid:s1 a1",
-          "a=rtcp-mux",
-          "a=rtpmap:111 opus/48000/2",
-          "a=fmtp:111 minptime=10;useinbandfec=1",
-          "a=ssrc:1001 cname:relayit",
-          "m=video 9 UDP/TLS/RTP/SAVPF 96",
-          "c=IN IP4 0.0.0.0",
-          "a=rtcp:9 IN IP4 0.0.0.0",
-          "a=ice-ufrag:Zx9q",
-          "a=ice-pwd:Q1w2E3r4T5y6U7i8O9p0aSdF",
-          "a=ice-options:trickle",
-          "a=fingerprint:sha-256 " + fingerprint(),
-          "a=setup:actpass",
-          "a=mid:1",
-          "a=sendrecv",
-          "a=msid:s1 v1",
-          "a=rtcp-mux",
-          "a=rtcp-rsize",
-          "a=rtpmap:96 VP8/90000",
-          "a=rtcp-fb:96 nack",
-          "a=rtcp-fb:96 nack pli",
-          "a=rtcp-fb:96 ccm fir",
-          "a=ssrc:2002 cname:relayit",
-          "");
+          java.util.stream.Stream.of(
+                  List.of(
+                      "v=0",
+                      "o=- 4611731400430051336 2 IN IP4 127.0.0.1",
+                      "s=-",
+                      "t=0 0",
+                      "a=group:BUNDLE 0 1",
+                      "a=msid-semantic: WMS s1"),
+                  media(
+                      "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+                      "0",
+                      "a=msid:s1 a1",
+                      "a=rtpmap:111 opus/48000/2",
+                      "a=fmtp:111 minptime=10;useinbandfec=1",
+                      "a=ssrc:1001 cname:relayit"),
+                  media(
+                      "m=video 9 UDP/TLS/RTP/SAVPF 96",
+                      "1",
+                      "a=msid:s1 v1",
+                      "a=rtcp-rsize",
+                      "a=rtpmap:96 VP8/90000",
+                      "a=rtcp-fb:96 nack",
+                      "a=rtcp-fb:96 nack pli",
+                      "a=rtcp-fb:96 ccm fir",
+                      "a=ssrc:2002 cname:relayit"),
+                  List.of(""))
+              .flatMap(List::stream)
+              .toList());
+
+  /** One m-section: the line, the transport every section shares, then its own lines. */
+  private static List<String> media(String mLine, String mid, String... own) {
+    List<String> lines =
+        new java.util.ArrayList<>(
+            List.of(
+                mLine,
+                "c=IN IP4 0.0.0.0",
+                "a=rtcp:9 IN IP4 0.0.0.0",
+                "a=ice-ufrag:Zx9q",
+                "a=ice-pwd:Q1w2E3r4T5y6U7i8O9p0aSdF",
+                "a=ice-options:trickle",
+                "a=fingerprint:sha-256 " + fingerprint(),
+                "a=setup:actpass",
+                "a=mid:" + mid,
+                "a=sendrecv",
+                "a=rtcp-mux"));
+    lines.addAll(List.of(own));
+    return lines;
+  }
 
   private static String fingerprint() {
     StringBuilder b = new StringBuilder();
