@@ -50,6 +50,9 @@ import org.eclipse.jetty.util.Fields;
  * transports by resuming. A transport carries frames and knows no call rules.
  */
 public final class HttpTransports extends Handler.Abstract implements AutoCloseable {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(HttpTransports.class);
+
   /** Long polls are answered before common proxy timeouts. */
   static final int MAX_WAIT_SECONDS = 30;
 
@@ -228,10 +231,16 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       b.append(",\"closed\":").append(closed);
     }
     b.append('}');
-    response.setStatus(200);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-    Content.Sink.write(response, true, b.toString(), callback);
+    try {
+      response.setStatus(200);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      Content.Sink.write(response, true, b.toString(), callback);
+    } catch (IllegalStateException gone) {
+      // The request already ended (its client went away while the poll was held): nobody reads
+      // this answer, and the frames stay in the outbox for the next poll.
+      LOG.debug("poll answered after its request ended: {}", gone.toString());
+    }
   }
 
   private void send(Request request, Response response, Callback callback, Principal p, Fields q) {
@@ -368,10 +377,18 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
   public void close() {
     timers.shutdownNow();
     for (SseLink s : streams) {
-      s.close(1001, "server shutting down");
+      try {
+        s.close(1001, "server shutting down");
+      } catch (RuntimeException e) { // one link's failure must not keep the others open
+        LOG.debug("closing a stream: {}", e.toString());
+      }
     }
     for (PollLink p : pollers) {
-      p.close(1001, "server shutting down");
+      try {
+        p.close(1001, "server shutting down");
+      } catch (RuntimeException e) { // one link's failure must not keep the others open
+        LOG.debug("closing a poller: {}", e.toString());
+      }
     }
   }
 }
