@@ -131,8 +131,9 @@ public final class Switchboard implements AutoCloseable {
   private final Map<String, CallMedia> callMedia = new ConcurrentHashMap<>();
 
   // Candidates each party of a relayed call has sent ("callId party"): the relay keeps those that
-  // come before the party's offer, so there must be a bound. Call loop only.
-  private final Map<String, Integer> relayCandidates = new java.util.HashMap<>();
+  // come before the party's offer, so there must be a bound. Counted on the call loop, removed
+  // with the call's media.
+  private final Map<String, Integer> relayCandidates = new ConcurrentHashMap<>();
 
   /**
    * Candidates one party may send in one relayed call. A browser gathers a few per interface and
@@ -688,18 +689,8 @@ public final class Switchboard implements AutoCloseable {
    */
   private void closeMedia(Call call) {
     CallMedia cm = callMedia.remove(call.callId());
-    if (!loop.isShutdown()) { // at shutdown the counts go with the server
-      try {
-        loop.execute(
-            () -> {
-              relayCandidates.remove(call.callId() + " " + call.caller().user());
-              call.calleeParty()
-                  .ifPresent(p -> relayCandidates.remove(call.callId() + " " + p.user()));
-            });
-      } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-        // the same
-      }
-    }
+    relayCandidates.remove(call.callId() + " " + call.caller().user());
+    call.calleeParty().ifPresent(p -> relayCandidates.remove(call.callId() + " " + p.user()));
     if (cm == null) {
       return;
     }

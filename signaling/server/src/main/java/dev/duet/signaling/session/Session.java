@@ -187,18 +187,28 @@ public final class Session {
       if (outboxBytes + json.length() > maxOutboxBytes) {
         return false;
       }
-      if (chatMsgId > 0) {
-        chatIdsQueued.add(chatMsgId);
-      }
-      lastSeq = seq;
-      outboxBytes += json.length();
-      outbox.addLast(new Frame(seq, json, chatMsgId));
-      toWake = link;
+      toWake = appendLocked(seq, json, chatMsgId);
     }
-    if (toWake != null) {
-      toWake.wake();
-    }
+    wake(toWake);
     return true;
+  }
+
+  /** Puts a frame at the end of the outbox and counts it; returns the link to wake. */
+  private Link appendLocked(long seq, String json, long chatMsgId) {
+    lastSeq = seq;
+    outboxBytes += json.length();
+    outbox.addLast(new Frame(seq, json, chatMsgId));
+    if (chatMsgId > 0) {
+      chatIdsQueued.add(chatMsgId);
+    }
+    return link;
+  }
+
+  /** Outside the monitor: frames wait for {@code l}, if a link is attached. */
+  private static void wake(Link l) {
+    if (l != null) {
+      l.wake();
+    }
   }
 
   /** What {@link #enqueueStored} did. */
@@ -231,15 +241,9 @@ public final class Session {
       if (ended || !room) {
         return Stored.NO_ROOM;
       }
-      lastSeq = seq;
-      outboxBytes += json.length();
-      outbox.addLast(new Frame(seq, json, msgId));
-      chatIdsQueued.add(msgId);
-      toWake = link;
+      toWake = appendLocked(seq, json, msgId);
     }
-    if (toWake != null) {
-      toWake.wake();
-    }
+    wake(toWake);
     return Stored.QUEUED;
   }
 
