@@ -182,6 +182,21 @@ public final class Switchboard implements AutoCloseable {
     var unused =
         Periodic.every(
             loop, tick, tick, TimeUnit.MILLISECONDS, "call timers", () -> apply(calls.tick()));
+    var unusedSweep =
+        Periodic.every(
+            loop, 30, 30, TimeUnit.SECONDS, "rate limit sweep", this::forgetRefilledLimits);
+  }
+
+  /**
+   * Call loop: forgets the chat and invite limits of users without a session once they have
+   * refilled (a new limit starts full, so nothing is lost), so the maps hold the users of the last
+   * minutes, not every user ever.
+   */
+  private void forgetRefilledLimits() {
+    long now = System.nanoTime();
+    for (Map<String, RateLimit> rates : List.of(chatRates, inviteRates)) {
+      rates.entrySet().removeIf(e -> e.getValue().fullAt(now) && !sessions.online(e.getKey()));
+    }
   }
 
   /** The result of connecting: the session and the welcome to send before anything else. */
@@ -339,8 +354,8 @@ public final class Switchboard implements AutoCloseable {
     LOG.info("session {} user={} ended: {}", session.id(), session.user(), why);
     apply(calls.sessionGone(new Party(session.user(), session.id())));
     if (!sessions.online(session.user())) {
-      chatRates.remove(session.user()); // one entry per user with a session, not per user ever
-      inviteRates.remove(session.user());
+      // The user's chat and invite limits stay until they refill (see forgetRefilledLimits):
+      // ending every session and reconnecting must not reset them.
       announcePresence(session.user(), false);
     }
   }

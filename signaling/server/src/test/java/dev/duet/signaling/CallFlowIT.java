@@ -64,6 +64,34 @@ class CallFlowIT {
   }
 
   @Test
+  void reconnectingDoesNotResetTheInviteLimit() {
+    try (TestServer strict =
+        TestServer.start("DUET_INVITE_RATE_LIMIT", "1", "DUET_RESUME_GRACE", "200ms")) {
+      Recorder a = strict.connect("again-a");
+      Recorder b = strict.connect("again-b");
+      String id = callId();
+      a.send("call.invite", "callId", id, "to", "again-b");
+      b.expectSkipping("call.incoming", "presence");
+      a.send("call.hangup", "callId", id);
+      a.expectSkipping("call.ended", "presence");
+      // A conversation makes b hear when a's last session ends.
+      a.send("chat.send", "to", "again-b", "text", "bye", "clientMsgId", "bye");
+      b.expectSkipping("chat.message", "presence", "call.ended");
+      a.close();
+      JsonObject offline = b.expectSkipping("presence", "call.ended");
+      assertThat(offline.get("user").getAsString()).isEqualTo("again-a");
+      assertThat(offline.get("online").getAsBoolean()).isFalse();
+
+      Recorder again = strict.connect("again-a");
+      String second = again.send("call.invite", "callId", callId(), "to", "again-b");
+      JsonObject refused = again.expectSkipping("error", "presence");
+      assertThat(refused.get("code").getAsString()).isEqualTo("rate_limited");
+      assertThat(refused.get("re").getAsString()).isEqualTo(second);
+      b.assertExhausted("presence", "call.ended"); // never rang a second time
+    }
+  }
+
+  @Test
   void fullCallRingsEveryDeviceRelaysSignalingAndEndsWithHangup() throws Exception {
     Recorder alice = server.connect(p + "alice");
     Recorder bob1 = server.connect(p + "bob");

@@ -35,6 +35,11 @@ public final class RateLimit {
     return false;
   }
 
+  /** Whether the bucket has refilled: forgetting it then loses nothing, a new one starts full. */
+  public synchronized boolean fullAt(long nowNanos) {
+    return tokens + (nowNanos - last) * perNano >= burst;
+  }
+
   /** How many calls in a row were refused: a client that keeps going is abusive. */
   public synchronized int refusedInARow() {
     return refusedInARow;
