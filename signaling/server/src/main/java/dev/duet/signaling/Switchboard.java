@@ -810,7 +810,14 @@ public final class Switchboard implements AutoCloseable {
           if (a.created()) {
             ServerMessage msg = chatMessage(s);
             for (Session r : sessions.ofUser(s.to())) {
-              if (!r.enqueue(msg, s.msgId())) {
+              if (r.backlogOpen()) {
+                // Older stored messages are still to come to this session: this one follows
+                // them in a backlog round. A round waiting for an ack that cannot come (nothing
+                // unacked: the last round failed, or found only messages being marked) runs now.
+                if (r.pending() == 0 && r.takeStoredPending()) {
+                  deliverStored(r);
+                }
+              } else if (!r.enqueue(msg, s.msgId())) {
                 overflowed(r);
               }
             }
@@ -879,7 +886,9 @@ public final class Switchboard implements AutoCloseable {
 
   /**
    * Store thread: messages stored while the user was offline, oldest first, as many as half the
-   * outbox takes; the rest follow as the client acknowledges (see {@link #delivered}).
+   * outbox takes; the rest follow as the client acknowledges (see {@link #delivered}), or when a
+   * new message for the user is stored. Until a round finds no more, new messages for the session
+   * come in rounds too, after the older ones (see {@link Session#backlogOpen()}).
    */
   private void deliverStored(Session session) {
     deliverStored(session, 0);
@@ -907,6 +916,7 @@ public final class Switchboard implements AutoCloseable {
         return;
       }
       session.storedPending(more && !session.ended());
+      session.backlogOpen(more);
     } catch (RuntimeException e) {
       LOG.error("could not load stored messages for session {}", session.id(), e);
       session.storedPending(!session.ended()); // the next ack tries again

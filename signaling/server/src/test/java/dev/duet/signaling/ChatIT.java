@@ -96,6 +96,50 @@ class ChatIT {
   }
 
   @Test
+  void aMessageSentWhileABacklogComesInRoundsWaitsBehindIt() {
+    try (TestServer small =
+        TestServer.start(
+            "DUET_OUTBOX_BYTES",
+            "50000",
+            "DUET_MAX_MESSAGE_BYTES",
+            "8192",
+            "DUET_RATE_LIMIT",
+            "1000",
+            "DUET_CHAT_RATE_LIMIT",
+            "1000")) {
+      Recorder a = small.connect("order-a");
+      List<String> sent = new ArrayList<>();
+      for (int i = 0; i < 12; i++) { // about 4 KB each: a round (half the outbox) takes 6
+        a.send(
+            "chat.send",
+            "to",
+            "order-b",
+            "text",
+            i + "-" + "x".repeat(3990),
+            "clientMsgId",
+            "m" + i);
+        a.expectSkipping("chat.sent", "presence");
+        sent.add(String.valueOf(i));
+      }
+      Recorder b = small.connect("order-b");
+      List<String> got = new ArrayList<>();
+      got.add(label(b.expectSkipping("chat.message", "presence"))); // the next round waits for acks
+      a.send("chat.send", "to", "order-b", "text", "live", "clientMsgId", "live");
+      a.expectSkipping("chat.sent", "presence");
+      sent.add("live");
+      while (got.size() < sent.size()) {
+        b.ack();
+        got.add(label(b.expectSkipping("chat.message", "presence")));
+      }
+      assertThat(got).containsExactlyElementsOf(sent);
+    }
+  }
+
+  private static String label(JsonObject chat) {
+    return chat.get("text").getAsString().split("-")[0];
+  }
+
+  @Test
   void historyPagesNewestFirstAndOnlyForParticipants() throws Exception {
     Recorder a = server.connect(p + "a");
     for (int i = 0; i < 7; i++) {

@@ -33,6 +33,10 @@ public final class Session {
   // round reads the store between an ack and its mark.
   private final java.util.Set<Long> chatIdsQueued = new java.util.HashSet<>();
   private boolean storedPending; // stored chat messages wait for room in the outbox
+  // Chat stored for this user may still wait in the store, older than anything sent now: live chat
+  // then waits behind it (a backlog round brings it), so messages arrive in the order stored.
+  // True until a round finds nothing more; set and read on the store thread.
+  private boolean backlogOpen = true;
   private final Deque<Frame> outbox = new ArrayDeque<>();
   private long lastSeq;
   private long sentUpTo;
@@ -255,6 +259,19 @@ public final class Session {
   /** Notes whether stored chat messages still wait for room (see {@link #enqueueStored}). */
   public synchronized void storedPending(boolean pending) {
     storedPending = pending;
+  }
+
+  /** Notes whether stored chat messages may still be in the store (see {@link #backlogOpen()}). */
+  public synchronized void backlogOpen(boolean open) {
+    backlogOpen = open;
+  }
+
+  /**
+   * Whether chat stored for this user may still be in the store, not yet queued here: a chat sent
+   * now must follow it, so it is not queued live.
+   */
+  public synchronized boolean backlogOpen() {
+    return backlogOpen;
   }
 
   /** Whether stored chat messages waited for room; clears it (one delivery round at a time). */
