@@ -891,10 +891,14 @@ public final class Switchboard implements AutoCloseable {
    * come in rounds too, after the older ones (see {@link Session#backlogOpen()}).
    */
   private void deliverStored(Session session) {
-    deliverStored(session, 0);
+    deliverStored(session, 0, 0);
   }
 
-  private void deliverStored(Session session, int again) {
+  /**
+   * @param again rounds started in a row because acks raced this one
+   * @param failures rounds that failed in a row (the database), for the retry's back-off
+   */
+  private void deliverStored(Session session, int again, int failures) {
     try {
       List<StoredMessage> batch = messages.undelivered(session.user(), OFFLINE_BATCH);
       boolean more = batch.size() == OFFLINE_BATCH;
@@ -912,14 +916,45 @@ public final class Switchboard implements AutoCloseable {
       if (more && queued == 0 && session.pending() == 0 && !session.ended() && again < 3) {
         // Every row read was acked while this round ran, and no ack is left to start the next
         // round: start it now, after the marks those acks queued on this thread.
-        store.execute(() -> deliverStored(session, again + 1));
+        store.execute(() -> deliverStored(session, again + 1, failures));
         return;
       }
       session.storedPending(more && !session.ended());
       session.backlogOpen(more);
     } catch (RuntimeException e) {
-      LOG.error("could not load stored messages for session {}", session.id(), e);
-      session.storedPending(!session.ended()); // the next ack tries again
+      if (failures == 0) {
+        LOG.error("could not load stored messages for session {}", session.id(), e);
+      } else {
+        LOG.warn(
+            "could not load stored messages for session {} again: {}", session.id(), e.toString());
+      }
+      // The next ack, a new message for the user or the retry tries again, whichever comes first.
+      session.storedPending(!session.ended());
+      retryStoredLater(session, failures + 1);
+    }
+  }
+
+  /**
+   * Store thread: a backlog round failed; another runs after 5 s, then 10, 20, 40 and every 60 s,
+   * unless an ack or a new message ran one first. A client with nothing to ack would otherwise get
+   * its stored messages only when it reconnects.
+   */
+  private void retryStoredLater(Session session, int failures) {
+    if (session.ended()) {
+      return;
+    }
+    long seconds = Math.min(60, 5L << Math.min(failures - 1, 4));
+    try {
+      loop.schedule(
+          () -> {
+            if (!session.ended() && session.takeStoredPending()) {
+              store.execute(() -> deliverStored(session, 0, failures));
+            }
+          },
+          seconds,
+          TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // The server is stopping: the session goes with it.
     }
   }
 

@@ -135,6 +135,33 @@ class ChatIT {
     }
   }
 
+  @Test
+  void storedMessagesTheDatabaseCouldNotLoadComeOnceItCan() throws Exception {
+    try (TestServer own = TestServer.start()) {
+      Recorder a = own.connect("retry-a");
+      a.send("chat.send", "to", "retry-b", "text", "while you were away", "clientMsgId", "w");
+      a.expectSkipping("chat.sent", "presence");
+      javax.sql.DataSource db = own.server().database().dataSource();
+      execute(db, "ALTER TABLE messages RENAME TO messages_away");
+      Recorder b = own.connect("retry-b");
+      // Store work runs in order: this read fails after the backlog round queued at connect did.
+      b.send("chat.read", "msgId", 1);
+      assertThat(b.expectSkipping("error", "presence").get("code").getAsString())
+          .isEqualTo("internal");
+      execute(db, "ALTER TABLE messages_away RENAME TO messages");
+      // Nothing for b to ack, and nobody writes: only the retry (after 5 s) brings it.
+      assertThat(b.expectSkipping("chat.message", "presence").get("text").getAsString())
+          .isEqualTo("while you were away");
+    }
+  }
+
+  private static void execute(javax.sql.DataSource db, String sql) throws Exception {
+    try (var c = db.getConnection();
+        var st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
   private static String label(JsonObject chat) {
     return chat.get("text").getAsString().split("-")[0];
   }
