@@ -83,7 +83,7 @@ public record Config(
         Integer.parseInt(env.getOrDefault("DUET_MAX_MESSAGE_BYTES", "65536")),
         Integer.parseInt(env.getOrDefault("DUET_MAX_CHAT_BYTES", "4096")),
         Integer.parseInt(env.getOrDefault("DUET_RATE_LIMIT", "50")),
-        Integer.parseInt(env.getOrDefault("DUET_CHAT_RATE_LIMIT", "20")),
+        Math.max(1, Integer.parseInt(env.getOrDefault("DUET_CHAT_RATE_LIMIT", "20"))),
         Math.max(1, Integer.parseInt(env.getOrDefault("DUET_INVITE_RATE_LIMIT", "10"))),
         Integer.parseInt(env.getOrDefault("DUET_OUTBOX_SIZE", "2048")),
         Long.parseLong(env.getOrDefault("DUET_OUTBOX_BYTES", String.valueOf(8L << 20))),

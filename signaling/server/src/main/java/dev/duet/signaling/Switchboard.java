@@ -811,10 +811,13 @@ public final class Switchboard implements AutoCloseable {
             ServerMessage msg = chatMessage(s);
             for (Session r : sessions.ofUser(s.to())) {
               if (r.backlogOpen()) {
-                // Older stored messages are still to come to this session: this one follows
-                // them in a backlog round. A round waiting for an ack that cannot come (nothing
-                // unacked: the last round failed, or found only messages being marked) runs now.
-                if (r.pending() == 0 && r.takeStoredPending()) {
+                // Older stored messages are still to come to this session: this one is held to
+                // follow them in a backlog round. A round waiting for an ack that cannot come
+                // (nothing unacked: the last round failed, or found only messages being marked)
+                // runs now.
+                if (!r.hold(msg, s.msgId())) {
+                  overflowed(r);
+                } else if (r.pending() == 0 && r.takeStoredPending()) {
                   deliverStored(r);
                 }
               } else if (!r.enqueue(msg, s.msgId())) {
@@ -886,9 +889,10 @@ public final class Switchboard implements AutoCloseable {
 
   /**
    * Store thread: messages stored while the user was offline, oldest first, as many as half the
-   * outbox takes; the rest follow as the client acknowledges (see {@link #delivered}), or when a
-   * new message for the user is stored. Until a round finds no more, new messages for the session
-   * come in rounds too, after the older ones (see {@link Session#backlogOpen()}).
+   * outbox takes; the rest follow as the client acknowledges (see {@link #delivered}), or, when
+   * nothing is left to acknowledge, as a new message for the user comes. Until a round finds no
+   * more, new messages for the session are held and come in rounds too, after the older ones (see
+   * {@link Session#backlogOpen()}).
    */
   private void deliverStored(Session session) {
     deliverStored(session, 0, 0);
@@ -902,9 +906,16 @@ public final class Switchboard implements AutoCloseable {
     try {
       List<StoredMessage> batch = messages.undelivered(session.user(), OFFLINE_BATCH);
       boolean more = batch.size() == OFFLINE_BATCH;
-      int queued = 0;
+      // In store order: the rows read and the live messages held for this session (which another
+      // session may have marked delivered since); past a full batch, held ones wait for the next.
+      long upTo = more ? batch.get(batch.size() - 1).msgId() : Long.MAX_VALUE;
+      java.util.SortedMap<Long, ServerMessage> round = session.held(upTo);
       for (StoredMessage s : batch) {
-        Session.Stored r = session.enqueueStored(chatMessage(s), s.msgId());
+        round.put(s.msgId(), chatMessage(s));
+      }
+      int queued = 0;
+      for (Map.Entry<Long, ServerMessage> m : round.entrySet()) {
+        Session.Stored r = session.enqueueStored(m.getValue(), m.getKey());
         if (r == Session.Stored.NO_ROOM) {
           more = true;
           break;
@@ -1028,8 +1039,9 @@ public final class Switchboard implements AutoCloseable {
   }
 
   /**
-   * Timers waiting on the call loop (diagnostics): ring ticks, grace checks and token expiries of
-   * attached links. A link that went away leaves none behind.
+   * Timers waiting on the call loop (diagnostics): the ring tick and the rate-limit sweep, grace
+   * checks, token expiries of attached links, backlog retries. A link that went away leaves none
+   * behind.
    */
   public int pendingTimers() {
     return loop.getQueue().size();

@@ -97,16 +97,7 @@ class ChatIT {
 
   @Test
   void aMessageSentWhileABacklogComesInRoundsWaitsBehindIt() {
-    try (TestServer small =
-        TestServer.start(
-            "DUET_OUTBOX_BYTES",
-            "50000",
-            "DUET_MAX_MESSAGE_BYTES",
-            "8192",
-            "DUET_RATE_LIMIT",
-            "1000",
-            "DUET_CHAT_RATE_LIMIT",
-            "1000")) {
+    try (TestServer small = smallOutbox()) {
       Recorder a = small.connect("order-a");
       List<String> sent = new ArrayList<>();
       for (int i = 0; i < 12; i++) { // about 4 KB each: a round (half the outbox) takes 6
@@ -133,6 +124,58 @@ class ChatIT {
       }
       assertThat(got).containsExactlyElementsOf(sent);
     }
+  }
+
+  @Test
+  void aMessageHeldBehindABacklogStillComesWhenAnotherDeviceGotItFirst() {
+    try (TestServer small = smallOutbox()) {
+      Recorder a = small.connect("both-a");
+      Recorder phone = small.connect("both-b"); // connected: gets everything live
+      for (int i = 0; i < 10; i++) {
+        a.send(
+            "chat.send",
+            "to",
+            "both-b",
+            "text",
+            i + "-" + "x".repeat(3990),
+            "clientMsgId",
+            "m" + i);
+        a.expectSkipping("chat.sent", "presence");
+      }
+      // The laptop connects while none of the ten is acked: a backlog of two rounds.
+      Recorder laptop = small.connect("both-b");
+      List<String> got = new ArrayList<>();
+      got.add(label(laptop.expectSkipping("chat.message", "presence")));
+      a.send("chat.send", "to", "both-b", "text", "live", "clientMsgId", "live");
+      a.expectSkipping("chat.sent", "presence");
+      for (int i = 0; i < 11; i++) {
+        phone.expectSkipping("chat.message", "presence");
+      }
+      phone.ack(); // all eleven delivered, to the phone
+      for (int i = 0; i < 11; i++) {
+        assertThat(a.expectSkipping("chat.receipt", "presence").get("status").getAsString())
+            .isEqualTo("delivered");
+      }
+      while (!got.get(got.size() - 1).equals("live")) {
+        laptop.ack();
+        got.add(label(laptop.expectSkipping("chat.message", "presence")));
+      }
+      // Stored messages another device got come no more; the live one always does, and last.
+      List<Integer> stored = got.subList(0, got.size() - 1).stream().map(Integer::valueOf).toList();
+      assertThat(stored).isSorted().doesNotHaveDuplicates();
+    }
+  }
+
+  private static TestServer smallOutbox() {
+    return TestServer.start(
+        "DUET_OUTBOX_BYTES",
+        "50000",
+        "DUET_MAX_MESSAGE_BYTES",
+        "8192",
+        "DUET_RATE_LIMIT",
+        "1000",
+        "DUET_CHAT_RATE_LIMIT",
+        "1000");
   }
 
   @Test

@@ -243,7 +243,7 @@ class SessionIT {
   void closedConnectionsLeaveNoTimerOrSessionBehind() throws Exception {
     try (TestServer quick = TestServer.start("DUET_RESUME_GRACE", "300ms")) {
       Switchboard board = quick.server().switchboard();
-      int baseline = board.pendingTimers(); // the ring-timeout tick
+      int baseline = board.pendingTimers(); // the ring tick and the rate-limit sweep
       for (int i = 0; i < 30; i++) {
         quick.connect("churn-" + i).close();
       }

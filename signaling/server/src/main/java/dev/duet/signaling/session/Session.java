@@ -34,9 +34,12 @@ public final class Session {
   private final java.util.Set<Long> chatIdsQueued = new java.util.HashSet<>();
   private boolean storedPending; // stored chat messages wait for room in the outbox
   // Chat stored for this user may still wait in the store, older than anything sent now: live chat
-  // then waits behind it (a backlog round brings it), so messages arrive in the order stored.
-  // True until a round finds nothing more; set and read on the store thread.
+  // then waits behind it (held, for a backlog round to bring), so messages arrive in the order
+  // stored. True until a round finds nothing more; set and read on the store thread.
   private boolean backlogOpen = true;
+  // Live chat held back behind the backlog, by store id. Kept here, not re-read from the store:
+  // another session of the user may mark a message delivered before this one's round reads it.
+  private final java.util.TreeMap<Long, ServerMessage> held = new java.util.TreeMap<>();
   private final Deque<Frame> outbox = new ArrayDeque<>();
   private long lastSeq;
   private long sentUpTo;
@@ -231,6 +234,7 @@ public final class Session {
     Link toWake;
     synchronized (this) {
       if (chatIdsQueued.contains(msgId)) {
+        held.remove(msgId);
         return Stored.ALREADY_QUEUED;
       }
       long seq = lastSeq + 1;
@@ -246,9 +250,30 @@ public final class Session {
         return Stored.NO_ROOM;
       }
       toWake = appendLocked(seq, json, msgId);
+      held.remove(msgId);
     }
     wake(toWake);
     return Stored.QUEUED;
+  }
+
+  /**
+   * Holds a live chat message back behind the backlog (see {@link #backlogOpen()}) until a round
+   * queues it with {@link #enqueueStored}.
+   *
+   * @return false when as many are held as the outbox takes (the session must end) or the session
+   *     has ended
+   */
+  public synchronized boolean hold(ServerMessage message, long msgId) {
+    if (ended || held.size() >= maxOutbox) {
+      return false;
+    }
+    held.put(msgId, message);
+    return true;
+  }
+
+  /** The live chat messages held back, up to store id {@code upTo}, in store order (a copy). */
+  public synchronized java.util.SortedMap<Long, ServerMessage> held(long upTo) {
+    return new java.util.TreeMap<>(held.headMap(upTo, true));
   }
 
   /** The store has marked chat message {@code msgId} delivered: it can no longer come twice. */
@@ -408,6 +433,7 @@ public final class Session {
     outbox.clear();
     outboxBytes = 0;
     chatIdsQueued.clear();
+    held.clear();
     return Optional.ofNullable(l);
   }
 
