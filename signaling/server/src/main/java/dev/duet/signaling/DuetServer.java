@@ -249,7 +249,8 @@ public final class DuetServer implements AutoCloseable {
             clock,
             config.outboxSize(),
             config.outboxBytes(),
-            config.heartbeat().multipliedBy(2).plus(config.resumeGrace()));
+            config.heartbeat().multipliedBy(2).plus(config.resumeGrace()),
+            metrics::messageDelay);
     Media mediaParts = Media.start(config);
     boolean relay = mediaParts.relay().isPresent();
     if (!relay && (config.recordAll() || config.forceRelay())) {

@@ -17,6 +17,19 @@ public final class Metrics {
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> connectionsByTransport = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> authByCredential = new ConcurrentHashMap<>();
+  // How long server messages wait in their session's outbox before a transport first takes them:
+  // a histogram, upper bounds in seconds (the last bucket counts the rest).
+  static final double[] DELAY_BOUNDS = {0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10, 60};
+  private final LongAdder[] delayBuckets = adders(DELAY_BOUNDS.length + 1);
+  private final LongAdder delayNanos = new LongAdder();
+
+  private static LongAdder[] adders(int n) {
+    LongAdder[] a = new LongAdder[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
+  }
 
   public void connectionOpened(String transport) {
     openConnections.incrementAndGet();
@@ -56,6 +69,21 @@ public final class Metrics {
     messagesOut.increment();
   }
 
+  /**
+   * A server message waited {@code nanos} in its session's outbox before a transport first took it:
+   * the server's part of a message's latency (a detached session's messages wait until the client
+   * resumes).
+   */
+  public void messageDelay(long nanos) {
+    double seconds = Math.max(0, nanos) / 1e9;
+    int i = 0;
+    while (i < DELAY_BOUNDS.length && seconds > DELAY_BOUNDS[i]) {
+      i++;
+    }
+    delayBuckets[i].increment();
+    delayNanos.add(Math.max(0, nanos));
+  }
+
   public void error(String code) {
     errors.computeIfAbsent(code, c -> new LongAdder()).increment();
   }
@@ -88,6 +116,7 @@ public final class Metrics {
     sample(b, "duet_messages_in_total", messagesIn.sum());
     family(b, "duet_messages_out_total", "counter", "Server messages sent.");
     sample(b, "duet_messages_out_total", messagesOut.sum());
+    delayHistogram(b);
     family(b, "duet_answered_calls_total", "counter", "Answered calls that ended, by media path.");
     series(b, "duet_answered_calls_total", "path", sums(answeredCallsByPath));
     family(
@@ -108,6 +137,28 @@ public final class Metrics {
     family(b, "duet_errors_total", "counter", "Error replies by code.");
     series(b, "duet_errors_total", "code", sums(errors));
     return b.toString();
+  }
+
+  private void delayHistogram(StringBuilder b) {
+    String name = "duet_message_delay_seconds";
+    family(
+        b,
+        name,
+        "histogram",
+        "Time server messages waited in their session's outbox before first taken for sending.");
+    long cumulative = 0;
+    for (int i = 0; i <= DELAY_BOUNDS.length; i++) {
+      cumulative += delayBuckets[i].sum();
+      String le = i < DELAY_BOUNDS.length ? String.valueOf(DELAY_BOUNDS[i]) : "+Inf";
+      b.append(name)
+          .append("_bucket{le=\"")
+          .append(le)
+          .append("\"} ")
+          .append(cumulative)
+          .append('\n');
+    }
+    b.append(name).append("_sum ").append(delayNanos.sum() / 1e9).append('\n');
+    b.append(name).append("_count ").append(cumulative).append('\n');
   }
 
   private static void family(StringBuilder b, String name, String type, String help) {

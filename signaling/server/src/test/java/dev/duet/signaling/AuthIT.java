@@ -241,6 +241,9 @@ class AuthIT {
 
   @Test
   void healthAndMetricsAnswer() throws Exception {
+    Recorder pinger = server.connect("metrics-pinger");
+    pinger.send("ping");
+    pinger.expect("pong"); // a server message sent: its wait in the outbox is measured
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> h =
         http.send(
@@ -261,6 +264,18 @@ class AuthIT {
         .contains("duet_errors_total")
         .contains("duet_answered_calls_total")
         .contains("duet_recordings_total");
+    long count = sample(m.body(), "duet_message_delay_seconds_count");
+    assertThat(count).isPositive();
+    assertThat(sample(m.body(), "duet_message_delay_seconds_bucket{le=\"+Inf\"}")).isEqualTo(count);
+  }
+
+  /** The value of one sample in a Prometheus text page. */
+  private static long sample(String page, String series) {
+    return page.lines()
+        .filter(l -> l.startsWith(series + " "))
+        .map(l -> Long.parseLong(l.substring(series.length() + 1).trim()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + series + " in\n" + page));
   }
 
   @Test

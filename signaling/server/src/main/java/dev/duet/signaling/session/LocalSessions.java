@@ -18,6 +18,7 @@ public final class LocalSessions implements SessionStore {
   private final int maxOutbox;
   private final long maxOutboxBytes;
   private final java.time.Duration previousTokenLife;
+  private final java.util.function.LongConsumer firstSendDelay;
   private final Map<String, Session> byId = new ConcurrentHashMap<>();
   private final Map<String, Session> byToken = new ConcurrentHashMap<>();
   private final Map<String, Set<Session>> byUser = new ConcurrentHashMap<>();
@@ -25,20 +26,34 @@ public final class LocalSessions implements SessionStore {
   /**
    * @param previousTokenLife how long the token a resume was made with stays valid if the client
    *     never shows it got the newer one
+   * @param firstSendDelay told, in nanoseconds, how long each frame waited in its outbox before a
+   *     link first took it (the delay metric)
    */
   public LocalSessions(
-      Clock clock, int maxOutbox, long maxOutboxBytes, java.time.Duration previousTokenLife) {
+      Clock clock,
+      int maxOutbox,
+      long maxOutboxBytes,
+      java.time.Duration previousTokenLife,
+      java.util.function.LongConsumer firstSendDelay) {
     this.clock = clock;
     this.maxOutbox = maxOutbox;
     this.maxOutboxBytes = maxOutboxBytes;
     this.previousTokenLife = previousTokenLife;
+    this.firstSendDelay = firstSendDelay;
   }
 
   @Override
   public Session create(Principal principal) {
     String token = token(24);
     Session s =
-        new Session(token(12), principal, token, maxOutbox, maxOutboxBytes, clock.instant());
+        new Session(
+            token(12),
+            principal,
+            token,
+            maxOutbox,
+            maxOutboxBytes,
+            firstSendDelay,
+            clock.instant());
     byId.put(s.id(), s);
     byToken.put(token, s);
     byUser.computeIfAbsent(principal.user(), u -> ConcurrentHashMap.newKeySet()).add(s);

@@ -27,6 +27,8 @@ public final class Session {
   private final Principal principal;
   private final int maxOutbox;
   private final long maxOutboxBytes;
+  // Told how long each frame waited in the outbox before a link first took it (nanoseconds).
+  private final java.util.function.LongConsumer firstSendDelay;
   private long outboxBytes; // the frames' text lengths: what a client that never acks makes us hold
   // The chat messages (store ids) queued in this session, live or from the store, until the store
   // has marked them delivered ({@link #chatDelivered}): none goes in twice, even when a backlog
@@ -62,12 +64,14 @@ public final class Session {
       String resumeToken,
       int maxOutbox,
       long maxOutboxBytes,
+      java.util.function.LongConsumer firstSendDelay,
       Instant now) {
     this.id = id;
     this.principal = principal;
     this.resumeToken = resumeToken;
     this.maxOutbox = maxOutbox;
     this.maxOutboxBytes = maxOutboxBytes;
+    this.firstSendDelay = firstSendDelay;
     this.detachedAt = now;
     this.createdAt = now;
   }
@@ -204,7 +208,7 @@ public final class Session {
   private Link appendLocked(long seq, String json, long chatMsgId) {
     lastSeq = seq;
     outboxBytes += json.length();
-    outbox.addLast(new Frame(seq, json, chatMsgId));
+    outbox.addLast(new Frame(seq, json, chatMsgId, System.nanoTime()));
     if (chatMsgId > 0) {
       chatIdsQueued.add(chatMsgId);
     }
@@ -379,7 +383,7 @@ public final class Session {
       for (Frame f : outbox) {
         if (f.seq() > sentUpTo) {
           sentUpTo = f.seq();
-          highestSent = Math.max(highestSent, sentUpTo);
+          handedOut(f);
           return Optional.of(f);
         }
       }
@@ -398,10 +402,18 @@ public final class Session {
         if (f.seq() > after) {
           out.add(f);
           sentUpTo = Math.max(sentUpTo, f.seq());
-          highestSent = Math.max(highestSent, sentUpTo);
+          handedOut(f);
         }
       }
       return out;
+    }
+  }
+
+  /** A link takes {@code f} to send: the first time, its wait in the outbox is measured. */
+  private void handedOut(Frame f) {
+    if (f.seq() > highestSent) {
+      highestSent = f.seq();
+      firstSendDelay.accept(System.nanoTime() - f.queuedNanos());
     }
   }
 

@@ -19,7 +19,7 @@ class LocalSessionsTest {
   private static final Duration LIFE = Duration.ofSeconds(80);
 
   private final SettableClock clock = new SettableClock();
-  private final LocalSessions sessions = new LocalSessions(clock, 64, 1 << 20, LIFE);
+  private final LocalSessions sessions = new LocalSessions(clock, 64, 1 << 20, LIFE, delay -> {});
 
   /** A connection that carries nothing: these tests are about tokens. */
   private record Conn(String name) implements Link {
