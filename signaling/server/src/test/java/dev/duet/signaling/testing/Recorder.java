@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /** The WebSocket client (the JDK's). */
 public final class Recorder extends Client implements WebSocket.Listener {
+  private volatile String closeReason = "open";
+
   private final StringBuilder partial = new StringBuilder();
   private WebSocket ws;
 
@@ -62,7 +64,12 @@ public final class Recorder extends Client implements WebSocket.Listener {
   @Override
   public void sendRaw(String text) {
     synchronized (this) {
-      ws.sendText(text, true).join();
+      try {
+        ws.sendText(text, true).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw new IllegalStateException(
+            "cannot send: closed with " + closeCode.get() + " (" + closeReason + ")", e);
+      }
     }
   }
 
@@ -97,6 +104,7 @@ public final class Recorder extends Client implements WebSocket.Listener {
 
   @Override
   public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    closeReason = reason;
     closeCode.set(statusCode);
     closed.countDown();
     return null;
@@ -104,6 +112,7 @@ public final class Recorder extends Client implements WebSocket.Listener {
 
   @Override
   public void onError(WebSocket webSocket, Throwable error) {
+    closeReason = "error: " + error;
     closed.countDown();
   }
 
