@@ -860,23 +860,14 @@ public final class Switchboard implements AutoCloseable {
         store.execute(
             () -> {
               try {
-                boolean first = messages.markDelivered(id, clock.instant());
-                // Marked (now or before): no later backlog round reads it as undelivered.
-                session.chatDelivered(id);
-                if (first) {
-                  messages
-                      .find(id)
-                      .ifPresent(
-                          s ->
-                              router.send(
-                                  Outgoing.toUser(
-                                      s.from(),
-                                      new ServerMessage.ChatReceipt(id, "delivered", s.to()))));
-                }
+                markDelivered(session, id);
               } catch (RuntimeException e) {
-                // Still undelivered in the store: it stays in the session's set, so this session
-                // never gets it twice; a later session gets it again.
+                // Still undelivered in the store, and still in the session's set, so this session
+                // never gets it twice; the retry (or an earlier backlog round) marks it again, and
+                // until then a later session would get it again.
                 LOG.error("could not mark message {} delivered", id, e);
+                session.ackedUnmarked(id);
+                retryStoredLater(session, 1);
               }
             });
       }
@@ -884,6 +875,22 @@ public final class Switchboard implements AutoCloseable {
     // Room was made: more of a backlog of stored messages, after those just marked delivered.
     if (!acked.isEmpty() && session.takeStoredPending()) {
       store.execute(() -> deliverStored(session));
+    }
+  }
+
+  /** Store thread: marks a chat message delivered and, the first time, tells its sender. */
+  private void markDelivered(Session session, long id) {
+    boolean first = messages.markDelivered(id, clock.instant());
+    // Marked (now or before): no later backlog round reads it as undelivered.
+    session.chatDelivered(id);
+    if (first) {
+      messages
+          .find(id)
+          .ifPresent(
+              s ->
+                  router.send(
+                      Outgoing.toUser(
+                          s.from(), new ServerMessage.ChatReceipt(id, "delivered", s.to()))));
     }
   }
 
@@ -895,15 +902,15 @@ public final class Switchboard implements AutoCloseable {
    * {@link Session#backlogOpen()}).
    */
   private void deliverStored(Session session) {
-    deliverStored(session, 0, 0);
+    deliverStored(session, 0);
   }
 
   /**
-   * @param again rounds started in a row because acks raced this one
-   * @param failures rounds that failed in a row (the database), for the retry's back-off
+   * @param again rounds started in a row that queued nothing (every row read was queued already)
    */
-  private void deliverStored(Session session, int again, int failures) {
+  private void deliverStored(Session session, int again) {
     try {
+      markAcked(session);
       List<StoredMessage> batch = messages.undelivered(session.user(), OFFLINE_BATCH);
       boolean more = batch.size() == OFFLINE_BATCH;
       // In store order: the rows read and the live messages held for this session (which another
@@ -924,48 +931,95 @@ public final class Switchboard implements AutoCloseable {
           queued++;
         }
       }
-      if (more && queued == 0 && session.pending() == 0 && !session.ended() && again < 3) {
-        // Every row read was acked while this round ran, and no ack is left to start the next
-        // round: start it now, after the marks those acks queued on this thread.
-        store.execute(() -> deliverStored(session, again + 1, failures));
-        return;
-      }
+      session.storeSucceeded();
       session.storedPending(more && !session.ended());
       session.backlogOpen(more);
-    } catch (RuntimeException e) {
-      if (failures == 0) {
-        LOG.error("could not load stored messages for session {}", session.id(), e);
-      } else {
-        LOG.warn(
-            "could not load stored messages for session {} again: {}", session.id(), e.toString());
+      // Acks that emptied the outbox while this round ran found nothing pending, and no ack is
+      // left to start the next round: start it now, after the marks those acks queued on this
+      // thread. A round that queued nothing may find only rows queued already (their marks still
+      // to come): a few times in a row, then the retry timer.
+      if (more && session.pending() == 0 && session.takeStoredPending()) {
+        if (queued > 0 || again < 3) {
+          int next = queued > 0 ? 0 : again + 1;
+          store.execute(() -> deliverStored(session, next));
+        } else {
+          session.storedPending(true);
+          retryStoredLater(session, 1);
+        }
       }
+    } catch (RuntimeException e) {
       // The next ack, a new message for the user or the retry tries again, whichever comes first.
       session.storedPending(!session.ended());
-      retryStoredLater(session, failures + 1);
+      storeFailed(session, e);
+    }
+  }
+
+  /** Store thread: marks delivered what the client acked while the store failed. */
+  private void markAcked(Session session) {
+    List<Long> unmarked = session.takeAckedUnmarked();
+    for (int i = 0; i < unmarked.size(); i++) {
+      try {
+        markDelivered(session, unmarked.get(i));
+      } catch (RuntimeException e) {
+        unmarked.subList(i, unmarked.size()).forEach(session::ackedUnmarked);
+        throw e;
+      }
+    }
+  }
+
+  /** Store thread: backlog work for the session failed; logs it and schedules the retry. */
+  private void storeFailed(Session session, RuntimeException e) {
+    int failures = session.storeFailed();
+    if (failures == 1) {
+      LOG.error("could not deliver stored messages to session {}", session.id(), e);
+    } else {
+      LOG.warn(
+          "could not deliver stored messages to session {} ({} times in a row): {}",
+          session.id(),
+          failures,
+          e.toString());
+    }
+    retryStoredLater(session, failures);
+  }
+
+  /** Store thread, from the retry timer: a backlog round if one waits, else the marks left. */
+  private void retryStored(Session session) {
+    if (session.takeStoredPending()) {
+      deliverStored(session); // marks first
+      return;
+    }
+    try {
+      markAcked(session);
+      session.storeSucceeded();
+    } catch (RuntimeException e) {
+      storeFailed(session, e);
     }
   }
 
   /**
-   * Store thread: a backlog round failed; another runs after 5 s, then 10, 20, 40 and every 60 s,
-   * unless an ack or a new message ran one first. A client with nothing to ack would otherwise get
-   * its stored messages only when it reconnects.
+   * Store thread: the last backlog round or delivery mark failed, or a round stalled; the retry
+   * runs after 5 s, 10, 20, 40, then every 60 s while failures go on (an ack or a new message may
+   * start a round first). Without it a client with nothing to ack would get its stored messages
+   * only when it reconnects, and senders would never hear of deliveries acked while the store
+   * failed. One timer per session at most.
    */
   private void retryStoredLater(Session session, int failures) {
-    if (session.ended()) {
+    if (!session.claimRetry()) {
       return;
     }
-    long seconds = Math.min(60, 5L << Math.min(failures - 1, 4));
+    long seconds = Math.min(60, 5L << Math.min(Math.max(failures, 1) - 1, 4));
     try {
       loop.schedule(
           () -> {
-            if (!session.ended() && session.takeStoredPending()) {
-              store.execute(() -> deliverStored(session, 0, failures));
+            session.retryFired();
+            if (!session.ended()) {
+              store.execute(() -> retryStored(session));
             }
           },
           seconds,
           TimeUnit.SECONDS);
     } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      // The server is stopping: the session goes with it.
+      session.retryFired(); // the server is stopping: the session goes with it
     }
   }
 

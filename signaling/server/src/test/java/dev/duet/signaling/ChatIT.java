@@ -193,8 +193,76 @@ class ChatIT {
           .isEqualTo("internal");
       execute(db, "ALTER TABLE messages_away RENAME TO messages");
       // Nothing for b to ack, and nobody writes: only the retry (after 5 s) brings it.
-      assertThat(b.expectSkipping("chat.message", "presence").get("text").getAsString())
+      assertThat(within(b, RETRY_WAIT, "chat.message").get("text").getAsString())
           .isEqualTo("while you were away");
+    }
+  }
+
+  @Test
+  void aDeliveryAckedWhileTheDatabaseFailedIsMarkedOnceItCan() throws Exception {
+    try (TestServer own = TestServer.start()) {
+      Recorder a = own.connect("mark-a");
+      Recorder b = own.connect("mark-b");
+      a.send("chat.send", "to", "mark-b", "text", "hello", "clientMsgId", "h");
+      long msgId = a.expectSkipping("chat.sent", "presence").get("msgId").getAsLong();
+      b.expectSkipping("chat.message", "presence");
+      javax.sql.DataSource db = own.server().database().dataSource();
+      execute(db, "ALTER TABLE messages RENAME TO messages_away");
+      b.ack();
+      b.send("chat.read", "msgId", msgId); // fails after the mark did (store work runs in order)
+      assertThat(b.expectSkipping("error", "presence").get("code").getAsString())
+          .isEqualTo("internal");
+      execute(db, "ALTER TABLE messages_away RENAME TO messages");
+      // The sender learns of the delivery when the retry marks it.
+      JsonObject receipt = within(a, RETRY_WAIT, "chat.receipt");
+      assertThat(receipt.get("msgId").getAsLong()).isEqualTo(msgId);
+      assertThat(receipt.get("status").getAsString()).isEqualTo("delivered");
+      // Marked: a new session of b does not get it again.
+      own.connect("mark-b").assertExhausted("presence");
+    }
+  }
+
+  @Test
+  void roundsThatKeepFailingKeepOneRetryTimer() throws Exception {
+    try (TestServer own = TestServer.start()) {
+      Recorder a = own.connect("timers-a");
+      a.send("chat.send", "to", "timers-b", "text", "stored", "clientMsgId", "s");
+      a.expectSkipping("chat.sent", "presence");
+      javax.sql.DataSource db = own.server().database().dataSource();
+      execute(db, "ALTER TABLE messages RENAME TO messages_away");
+      try {
+        Recorder b = own.connect("timers-b");
+        b.send("chat.read", "msgId", 1); // after the first round, which failed
+        b.expectSkipping("error", "presence");
+        int timers = own.server().switchboard().pendingTimers();
+        for (int i = 0; i < 5; i++) { // each ack starts a round, and each round fails
+          b.ack();
+          b.send("chat.read", "msgId", 1);
+          b.expectSkipping("error", "presence");
+        }
+        assertThat(own.server().switchboard().pendingTimers()).isEqualTo(timers);
+      } finally {
+        execute(db, "ALTER TABLE messages_away RENAME TO messages");
+      }
+    }
+  }
+
+  /** A retry after a database failure comes 5 s later: this leaves room for a busy machine. */
+  private static final java.time.Duration RETRY_WAIT = java.time.Duration.ofSeconds(30);
+
+  /** The next message of {@code type} within {@code max}, skipping presence. */
+  private static JsonObject within(Recorder c, java.time.Duration max, String type) {
+    long end = System.nanoTime() + max.toNanos();
+    while (true) {
+      JsonObject m = c.poll(java.time.Duration.ofNanos(Math.max(1, end - System.nanoTime())));
+      if (m == null) {
+        throw new AssertionError("no " + type + " within " + max);
+      }
+      String t = m.get("type").getAsString();
+      if (t.equals(type)) {
+        return m;
+      }
+      assertThat(t).as("skipped while waiting for " + type).isEqualTo("presence");
     }
   }
 

@@ -42,6 +42,11 @@ public final class Session {
   // Live chat held back behind the backlog, by store id. Kept here, not re-read from the store:
   // another session of the user may mark a message delivered before this one's round reads it.
   private final java.util.TreeMap<Long, ServerMessage> held = new java.util.TreeMap<>();
+  // Chat the client acked that the store failed to mark delivered: marked again before the next
+  // backlog round, which would otherwise read the same rows again and again.
+  private final java.util.Set<Long> ackedUnmarked = new java.util.HashSet<>();
+  private int storeFailures; // backlog rounds or delivery marks failed in a row (the store)
+  private boolean retryPending; // a timer will start the next backlog round
   private final Deque<Frame> outbox = new ArrayDeque<>();
   private long lastSeq;
   private long sentUpTo;
@@ -303,6 +308,44 @@ public final class Session {
     return backlogOpen;
   }
 
+  /** The client acked chat message {@code msgId}, but the store could not mark it delivered. */
+  public synchronized void ackedUnmarked(long msgId) {
+    if (!ended) {
+      ackedUnmarked.add(msgId);
+    }
+  }
+
+  /** The acked messages still to mark delivered (see {@link #ackedUnmarked(long)}); clears them. */
+  public synchronized List<Long> takeAckedUnmarked() {
+    List<Long> ids = new ArrayList<>(ackedUnmarked);
+    ackedUnmarked.clear();
+    return ids;
+  }
+
+  /** Store work for this session's chat (a backlog round, marks) failed; how often in a row. */
+  public synchronized int storeFailed() {
+    return ++storeFailures;
+  }
+
+  /** Store work for this session's chat went through. */
+  public synchronized void storeSucceeded() {
+    storeFailures = 0;
+  }
+
+  /** Claims the one retry timer a session may have; false when one is pending already. */
+  public synchronized boolean claimRetry() {
+    if (retryPending || ended) {
+      return false;
+    }
+    retryPending = true;
+    return true;
+  }
+
+  /** The retry timer fired. */
+  public synchronized void retryFired() {
+    retryPending = false;
+  }
+
   /** Whether stored chat messages waited for room; clears it (one delivery round at a time). */
   public synchronized boolean takeStoredPending() {
     boolean was = storedPending;
@@ -446,6 +489,7 @@ public final class Session {
     outboxBytes = 0;
     chatIdsQueued.clear();
     held.clear();
+    ackedUnmarked.clear();
     return Optional.ofNullable(l);
   }
 
