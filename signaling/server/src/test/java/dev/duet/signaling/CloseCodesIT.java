@@ -38,16 +38,7 @@ class CloseCodesIT {
 
   @Test
   void aClientThatNeverAcksIsClosedAtItsOutboxBudgetAndLosesNoChat() {
-    try (TestServer server =
-        TestServer.start(
-            "DUET_OUTBOX_BYTES",
-            "50000",
-            "DUET_MAX_MESSAGE_BYTES",
-            "8192",
-            "DUET_RATE_LIMIT",
-            "1000",
-            "DUET_CHAT_RATE_LIMIT",
-            "1000")) {
+    try (TestServer server = TestServer.withSmallOutbox()) {
       Recorder a = server.connect("budget-a");
       Recorder b = server.connect("budget-b"); // reads, never acks: the outbox keeps everything
       for (int i = 0; i < 20; i++) { // 20 frames of about 4 KB: over 50 000 bytes by the 13th

@@ -48,6 +48,23 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  /**
+   * A server whose sessions hold at most 50 000 bytes of unacknowledged messages (4 KB chat
+   * messages: a backlog round, half the outbox, takes 6), with 8 KiB messages and the message and
+   * chat rate limits out of the way.
+   */
+  public static TestServer withSmallOutbox() {
+    return start(
+        "DUET_OUTBOX_BYTES",
+        "50000",
+        "DUET_MAX_MESSAGE_BYTES",
+        "8192",
+        "DUET_RATE_LIMIT",
+        "1000",
+        "DUET_CHAT_RATE_LIMIT",
+        "1000");
+  }
+
   public DuetServer server() {
     return server;
   }
