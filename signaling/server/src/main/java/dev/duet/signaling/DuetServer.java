@@ -61,6 +61,7 @@ public final class DuetServer implements AutoCloseable {
   private final Optional<TokenIssuer> devTokens;
   private final Media media;
   private final Optional<RetentionSweeper> retention;
+  private boolean closed; // guarded by this
 
   private DuetServer(
       Config config,
@@ -398,9 +399,13 @@ public final class DuetServer implements AutoCloseable {
     return db;
   }
 
-  /** Ends calls with server_shutdown, stops Jetty, closes the database. */
+  /** Ends calls with server_shutdown, stops Jetty, closes the database. Once; later calls wait. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     switchboard.close();
     http.close();
     media.close();

@@ -95,6 +95,33 @@ class HttpTransportsIT {
   }
 
   @Test
+  void everyPartyLearnsItsCallEndedWhenTheServerShutsDown() {
+    try (TestServer own = TestServer.start()) {
+      Client[] parties = new Client[4];
+      int port = own.server().port();
+      parties[0] = own.connect("down-ws", Transport.WS, port, null, 0);
+      parties[1] = own.connect("down-sse", Transport.SSE, port, null, 0);
+      parties[2] = own.connect("down-lp1", Transport.LONGPOLL, port, null, 0);
+      parties[3] = own.connect("down-lp2", Transport.LONGPOLL, port, null, 0);
+      for (int i = 0; i < 4; i += 2) {
+        String id = UUID.randomUUID().toString();
+        parties[i].send(
+            "call.invite", "callId", id, "to", parties[i + 1].welcome().get("user").getAsString());
+        parties[i + 1].expectSkipping("call.incoming", "presence");
+        parties[i + 1].send("call.accept", "callId", id);
+        parties[i].expectSkipping("call.accepted", "presence");
+        parties[i + 1].expectSkipping("call.accepted", "presence");
+      }
+      own.server().close(); // with every client still connected
+      for (Client c : parties) {
+        assertThat(c.expectSkipping("call.ended", "presence").get("reason").getAsString())
+            .as(c.transport())
+            .isEqualTo("server_shutdown");
+      }
+    }
+  }
+
+  @Test
   void aPostDuringAnSseResumeDoesNotSpendTheTokenIfTheWelcomeIsLost() {
     Client a = server.connect("sse-lost", Transport.SSE, port(), null, 0);
     String sessionId = a.welcome().get("sessionId").getAsString();

@@ -56,6 +56,9 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
   /** Long polls are answered before common proxy timeouts. */
   static final int MAX_WAIT_SECONDS = 30;
 
+  /** The close code of links the stopping server closes (WebSocket's 1001, going away). */
+  static final int GOING_AWAY = 1001;
+
   private final Config config;
   private final Authenticator auth;
   private final Switchboard switchboard;
@@ -378,14 +381,14 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     timers.shutdownNow();
     for (SseLink s : streams) {
       try {
-        s.close(1001, "server shutting down");
+        s.close(GOING_AWAY, "server shutting down");
       } catch (RuntimeException e) { // one link's failure must not keep the others open
         LOG.debug("closing a stream: {}", e.toString());
       }
     }
     for (PollLink p : pollers) {
       try {
-        p.close(1001, "server shutting down");
+        p.close(GOING_AWAY, "server shutting down");
       } catch (RuntimeException e) { // one link's failure must not keep the others open
         LOG.debug("closing a poller: {}", e.toString());
       }

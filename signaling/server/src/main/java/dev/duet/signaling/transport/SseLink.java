@@ -20,8 +20,8 @@ import org.eclipse.jetty.util.IteratingCallback;
  * lines keep proxies from timing the stream out.
  *
  * <p>Threading: frames and heartbeats are written by one {@link IteratingCallback}: one write in
- * flight, never recursive. {@link #close} writes a final {@code event: close} and ends the
- * response.
+ * flight, never recursive. {@link #close} writes a final {@code event: close} and ends the response
+ * (at shutdown, after the frames still queued).
  */
 final class SseLink implements Link {
   private final Switchboard switchboard;
@@ -34,6 +34,9 @@ final class SseLink implements Link {
   private volatile String welcome;
   private volatile boolean heartbeatDue;
   private volatile String closing;
+  // The server is stopping: frames still queued (its calls' ends above all) go out before the
+  // close. Other closes (replaced, overflow, token expired) cut the stream at once.
+  private volatile boolean drainFirst;
 
   SseLink(Switchboard switchboard, Metrics metrics, Response response, Callback done) {
     this.switchboard = switchboard;
@@ -70,6 +73,7 @@ final class SseLink implements Link {
 
   @Override
   public void close(int code, String reason) {
+    drainFirst = code == HttpTransports.GOING_AWAY;
     closing = "event: close\ndata: {\"code\":" + code + ",\"reason\":\"" + reason + "\"}\n\n";
     writer.iterate();
   }
@@ -107,14 +111,16 @@ final class SseLink implements Link {
       if (w != null) {
         welcome = null;
         chunk = "event: welcome\ndata: " + w + "\n\n";
-      } else if (closing != null) {
-        chunk = closing;
-        last = true;
       } else {
-        Optional<Frame> next = session == null ? Optional.empty() : session.nextFrame(SseLink.this);
+        boolean cut = closing != null && !drainFirst;
+        Optional<Frame> next =
+            session == null || cut ? Optional.empty() : session.nextFrame(SseLink.this);
         if (next.isPresent()) {
           metrics.messageOut();
           chunk = "id: " + next.get().seq() + "\ndata: " + next.get().json() + "\n\n";
+        } else if (closing != null) {
+          chunk = closing;
+          last = true;
         } else if (heartbeatDue) {
           heartbeatDue = false;
           chunk = ": hb\n\n";
