@@ -41,10 +41,11 @@ public final class Session {
   private boolean backlogOpen = true;
   // Live chat held back behind the backlog, by store id. Kept here, not re-read from the store:
   // another session of the user may mark a message delivered before this one's round reads it.
-  private final java.util.TreeMap<Long, ServerMessage> held = new java.util.TreeMap<>();
+  // Null until needed: most sessions never hold one (an idle session's size counts).
+  private java.util.TreeMap<Long, ServerMessage> held;
   // Chat the client acked that the store failed to mark delivered: marked again before the next
   // backlog round, which would otherwise read the same rows again and again.
-  private final java.util.Set<Long> ackedUnmarked = new java.util.HashSet<>();
+  private java.util.Set<Long> ackedUnmarked; // null until needed
   private int storeFailures; // backlog rounds or delivery marks failed in a row (the store)
   private boolean retryPending; // a timer will start the next backlog round
   private final Deque<Frame> outbox = new ArrayDeque<>();
@@ -243,7 +244,7 @@ public final class Session {
     Link toWake;
     synchronized (this) {
       if (chatIdsQueued.contains(msgId)) {
-        held.remove(msgId);
+        unhold(msgId);
         return Stored.ALREADY_QUEUED;
       }
       long seq = lastSeq + 1;
@@ -259,7 +260,7 @@ public final class Session {
         return Stored.NO_ROOM;
       }
       toWake = appendLocked(seq, json, msgId);
-      held.remove(msgId);
+      unhold(msgId);
     }
     wake(toWake);
     return Stored.QUEUED;
@@ -273,16 +274,33 @@ public final class Session {
    *     has ended
    */
   public synchronized boolean hold(ServerMessage message, long msgId) {
-    if (ended || held.size() >= maxOutbox) {
+    if (ended) {
+      return false;
+    }
+    if (held == null) {
+      held = new java.util.TreeMap<>();
+    }
+    if (held.size() >= maxOutbox) {
       return false;
     }
     held.put(msgId, message);
     return true;
   }
 
+  private void unhold(long msgId) {
+    if (held != null) {
+      held.remove(msgId);
+      if (held.isEmpty()) {
+        held = null;
+      }
+    }
+  }
+
   /** The live chat messages held back, up to store id {@code upTo}, in store order (a copy). */
   public synchronized java.util.SortedMap<Long, ServerMessage> held(long upTo) {
-    return new java.util.TreeMap<>(held.headMap(upTo, true));
+    return held == null
+        ? new java.util.TreeMap<>()
+        : new java.util.TreeMap<>(held.headMap(upTo, true));
   }
 
   /** The store has marked chat message {@code msgId} delivered: it can no longer come twice. */
@@ -311,14 +329,17 @@ public final class Session {
   /** The client acked chat message {@code msgId}, but the store could not mark it delivered. */
   public synchronized void ackedUnmarked(long msgId) {
     if (!ended) {
+      if (ackedUnmarked == null) {
+        ackedUnmarked = new java.util.HashSet<>();
+      }
       ackedUnmarked.add(msgId);
     }
   }
 
   /** The acked messages still to mark delivered (see {@link #ackedUnmarked(long)}); clears them. */
   public synchronized List<Long> takeAckedUnmarked() {
-    List<Long> ids = new ArrayList<>(ackedUnmarked);
-    ackedUnmarked.clear();
+    List<Long> ids = ackedUnmarked == null ? new ArrayList<>() : new ArrayList<>(ackedUnmarked);
+    ackedUnmarked = null;
     return ids;
   }
 
@@ -488,8 +509,8 @@ public final class Session {
     outbox.clear();
     outboxBytes = 0;
     chatIdsQueued.clear();
-    held.clear();
-    ackedUnmarked.clear();
+    held = null;
+    ackedUnmarked = null;
     return Optional.ofNullable(l);
   }
 
