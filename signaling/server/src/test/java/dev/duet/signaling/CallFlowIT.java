@@ -92,6 +92,28 @@ class CallFlowIT {
   }
 
   @Test
+  void aMessageAtTheSizeLimitIsRelayedWholeThoughTheRelayedFrameIsLarger() {
+    try (TestServer small = TestServer.start("DUET_MAX_MESSAGE_BYTES", "8192")) {
+      Recorder a = small.connect("size-a");
+      Recorder b = small.connect("size-b");
+      String id = callId();
+      a.send("call.invite", "callId", id, "to", "size-b");
+      b.expectSkipping("call.incoming", "presence");
+      b.send("call.accept", "callId", id);
+      a.expectSkipping("call.accepted", "presence");
+      b.expectSkipping("call.accepted", "presence");
+      // The offer as sent is just under 8192 bytes; relayed, with "from" and "seq", it is over.
+      String sdp = "v=0\r\n" + "a=x-pad:" + "p".repeat(8080) + "\r\n";
+      a.send("sdp.offer", "callId", id, "sdp", sdp);
+      JsonObject offer = b.expectSkipping("sdp.offer", "presence");
+      assertThat(offer.get("sdp").getAsString()).isEqualTo(sdp);
+      assertThat(offer.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+          .isGreaterThan(8192);
+      b.assertExhausted("presence");
+    }
+  }
+
+  @Test
   void fullCallRingsEveryDeviceRelaysSignalingAndEndsWithHangup() throws Exception {
     Recorder alice = server.connect(p + "alice");
     Recorder bob1 = server.connect(p + "bob");

@@ -44,7 +44,11 @@ public final class WebSocketEndpoint {
               c.setMaxFrameSize(config.maxMessageBytes());
               c.setMaxTextMessageSize(config.maxMessageBytes());
               c.setMaxBinaryMessageSize(1024);
-              c.setAutoFragment(false);
+              // What the server sends can be larger than what it accepts (a relayed message gains
+              // "from" and "seq"): frames over the size go out in fragments, not refused by Jetty
+              // (which would cut the connection, again at every resume). Incoming fragments are
+              // reassembled under the message cap by WebSocketLink.
+              c.setAutoFragment(true);
               c.setInputBufferSize(4096);
               c.setOutputBufferSize(4096);
             }));

@@ -27,6 +27,9 @@ import org.eclipse.jetty.websocket.core.OpCode;
  * (Jetty requires it) and never recurses, whichever thread calls {@link #wake()}.
  */
 final class WebSocketLink implements FrameHandler, Link {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(WebSocketLink.class);
+
   private final Switchboard switchboard;
   private final Metrics metrics;
   private final Principal principal;
@@ -170,6 +173,16 @@ final class WebSocketLink implements FrameHandler, Link {
 
   @Override
   public void onClosed(CloseStatus closeStatus, Callback callback) {
+    Session s = session;
+    if (closeStatus != null
+        && closeStatus.getCode() != CloseStatus.NORMAL
+        && closeStatus.getCode() != CloseStatus.SHUTDOWN) {
+      LOG.info(
+          "session {} ws closed: {} {}",
+          s == null ? "-" : s.id(),
+          closeStatus.getCode(),
+          closeStatus.getReason());
+    }
     metrics.connectionClosed(transport());
     if (session != null) {
       switchboard.disconnected(session, this);
@@ -216,6 +229,9 @@ final class WebSocketLink implements FrameHandler, Link {
 
     @Override
     protected void onCompleteFailure(Throwable cause) {
+      Session s = session;
+      LOG.info(
+          "session {} ws send failed, closing: {}", s == null ? "-" : s.id(), cause.toString());
       CoreSession c = core;
       if (c != null) {
         c.abort();
