@@ -399,22 +399,33 @@ public final class DuetServer implements AutoCloseable {
     return db;
   }
 
-  /** Ends calls with server_shutdown, stops Jetty, closes the database. Once; later calls wait. */
+  /**
+   * Ends calls with server_shutdown, stops Jetty, closes the database. Once; later calls wait. A
+   * step that fails is logged and the next still runs.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
-    switchboard.close();
-    http.close();
-    media.close();
-    retention.ifPresent(RetentionSweeper::close);
+    step("the switchboard", switchboard::close);
+    step("the HTTP transports", http::close);
+    step("the media relay", media::close);
+    retention.ifPresent(r -> step("the retention sweep", r::close));
+    step("the HTTP server", server::stop);
+    step("the database", db::close);
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private static void step(String what, Step step) {
     try {
-      server.stop();
+      step.run();
     } catch (Exception e) {
-      LOG.warn("error stopping the server", e);
+      LOG.warn("error stopping {}", what, e);
     }
-    db.close();
   }
 }

@@ -220,8 +220,9 @@ class ChatIT {
           b.ack();
           storeWorkFailed(b);
         }
-        // Equal, or one less while a retry that fired is about to set the next.
-        assertThat(own.server().switchboard().pendingTimers()).isLessThanOrEqualTo(timers);
+        // The count can move by one: the call timer's tick is out of the queue while it runs,
+        // and a retry that fired is about to set the next. Five new timers would be a regression.
+        assertThat(own.server().switchboard().pendingTimers()).isBetween(timers - 1, timers + 1);
       }
     }
   }

@@ -33,10 +33,14 @@ final class SseLink implements Link {
   private volatile Session session;
   private volatile String welcome;
   private volatile boolean heartbeatDue;
-  private volatile String closing;
-  // The server is stopping: frames still queued (its calls' ends above all) go out before the
-  // close. Other closes (replaced, overflow, token expired) cut the stream at once.
-  private volatile boolean drainFirst;
+
+  // The close to write, once asked for: its event, and whether frames still queued go out first
+  // (the server is stopping: its calls' ends above all). Other closes (replaced, overflow, token
+  // expired) cut the stream at once. The first close asked for wins.
+  private record Closing(String event, boolean drainFirst) {}
+
+  private final java.util.concurrent.atomic.AtomicReference<Closing> closing =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   SseLink(Switchboard switchboard, Metrics metrics, Response response, Callback done) {
     this.switchboard = switchboard;
@@ -73,8 +77,11 @@ final class SseLink implements Link {
 
   @Override
   public void close(int code, String reason) {
-    drainFirst = code == HttpTransports.GOING_AWAY;
-    closing = "event: close\ndata: {\"code\":" + code + ",\"reason\":\"" + reason + "\"}\n\n";
+    closing.compareAndSet(
+        null,
+        new Closing(
+            "event: close\ndata: {\"code\":" + code + ",\"reason\":\"" + reason + "\"}\n\n",
+            code == HttpTransports.GOING_AWAY));
     writer.iterate();
   }
 
@@ -112,14 +119,15 @@ final class SseLink implements Link {
         welcome = null;
         chunk = "event: welcome\ndata: " + w + "\n\n";
       } else {
-        boolean cut = closing != null && !drainFirst;
+        Closing close = closing.get();
+        boolean cut = close != null && !close.drainFirst();
         Optional<Frame> next =
             session == null || cut ? Optional.empty() : session.nextFrame(SseLink.this);
         if (next.isPresent()) {
           metrics.messageOut();
           chunk = "id: " + next.get().seq() + "\ndata: " + next.get().json() + "\n\n";
-        } else if (closing != null) {
-          chunk = closing;
+        } else if (close != null) {
+          chunk = close.event();
           last = true;
         } else if (heartbeatDue) {
           heartbeatDue = false;
