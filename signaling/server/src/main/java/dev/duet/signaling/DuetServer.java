@@ -409,23 +409,34 @@ public final class DuetServer implements AutoCloseable {
       return;
     }
     closed = true;
-    step("the switchboard", switchboard::close);
-    step("the HTTP transports", http::close);
-    step("the media relay", media::close);
-    retention.ifPresent(r -> step("the retention sweep", r::close));
-    step("the HTTP server", server::stop);
-    step("the database", db::close);
+    boolean interrupted = false;
+    interrupted |= step("the switchboard", switchboard::close);
+    interrupted |= step("the HTTP transports", http::close);
+    interrupted |= step("the media relay", media::close);
+    if (retention.isPresent()) {
+      interrupted |= step("the retention sweep", retention.get()::close);
+    }
+    interrupted |= step("the HTTP server", server::stop);
+    interrupted |= step("the database", db::close);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private interface Step {
     void run() throws Exception;
   }
 
-  private static void step(String what, Step step) {
+  /**
+   * Runs one stop step; a failure is logged, not thrown. The interrupt status is cleared after it
+   * (a step cut short by an interrupt must not cut the next ones short too) and returned.
+   */
+  private static boolean step(String what, Step step) {
     try {
       step.run();
     } catch (Exception e) {
       LOG.warn("error stopping {}", what, e);
     }
+    return Thread.interrupted();
   }
 }

@@ -1101,6 +1101,11 @@ public final class Switchboard implements AutoCloseable {
     return loop.getQueue().size();
   }
 
+  /** Whether {@link #close()} has begun: the server is stopping. */
+  public boolean stopping() {
+    return loop.isShutdown();
+  }
+
   /** Live calls by state and ended calls by reason (metrics); asks the call loop. */
   public String renderMetrics() {
     try {

@@ -112,6 +112,7 @@ class HttpTransportsIT {
         assertThat(c.expectSkipping("call.ended", "presence").get("reason").getAsString())
             .as(c.transport())
             .isEqualTo("server_shutdown");
+        assertThat(c.awaitClose()).as(c.transport() + " close code").isEqualTo(1001);
       }
     }
   }

@@ -68,8 +68,14 @@ final class WebSocketLink implements FrameHandler, Link {
     metrics.connectionOpened(transport());
     coreSession.addIdleTimeoutListener(
         timeout -> {
-          coreSession.close(
-              dev.duet.protocol.CloseCode.IDLE_TIMEOUT, "idle timeout", Callback.NOOP);
+          // A stopping server shortens every connection's idle timeout so links close once their
+          // last frames are out: those are going away (1001), not idle.
+          if (switchboard.stopping()) {
+            coreSession.close(CloseStatus.SHUTDOWN, "server shutting down", Callback.NOOP);
+          } else {
+            coreSession.close(
+                dev.duet.protocol.CloseCode.IDLE_TIMEOUT, "idle timeout", Callback.NOOP);
+          }
           return false;
         });
     Switchboard.Connected c = switchboard.connect(principal, resumeToken, lastSeq, this);
@@ -174,14 +180,14 @@ final class WebSocketLink implements FrameHandler, Link {
   @Override
   public void onClosed(CloseStatus closeStatus, Callback callback) {
     Session s = session;
-    if (closeStatus != null
-        && closeStatus.getCode() != CloseStatus.NORMAL
-        && closeStatus.getCode() != CloseStatus.SHUTDOWN) {
-      LOG.info(
-          "session {} ws closed: {} {}",
-          s == null ? "-" : s.id(),
-          closeStatus.getCode(),
-          closeStatus.getReason());
+    if (closeStatus != null) {
+      int code = closeStatus.getCode();
+      // The code only: the reason may be the client's own text.
+      if (code == CloseStatus.NO_CODE || code == CloseStatus.NO_CLOSE) {
+        LOG.debug("session {} ws closed: {}", s == null ? "-" : s.id(), code);
+      } else if (code != CloseStatus.NORMAL && code != CloseStatus.SHUTDOWN) {
+        LOG.info("session {} ws closed: {}", s == null ? "-" : s.id(), code);
+      }
     }
     metrics.connectionClosed(transport());
     if (session != null) {
@@ -230,8 +236,13 @@ final class WebSocketLink implements FrameHandler, Link {
     @Override
     protected void onCompleteFailure(Throwable cause) {
       Session s = session;
-      LOG.info(
-          "session {} ws send failed, closing: {}", s == null ? "-" : s.id(), cause.toString());
+      String id = s == null ? "-" : s.id();
+      if (cause instanceof java.nio.channels.ClosedChannelException
+          || cause instanceof java.io.EOFException) {
+        LOG.debug("session {} ws send failed, closing: {}", id, cause.toString());
+      } else {
+        LOG.info("session {} ws send failed, closing: {}", id, cause.toString());
+      }
       CoreSession c = core;
       if (c != null) {
         c.abort();
