@@ -52,6 +52,11 @@ public record Config(
 
   /** Reads the configuration from environment-style variables. */
   public Config {
+    if (outboxSize < 16) {
+      // A backlog round takes half the outbox and a call's set-up a dozen messages.
+      throw new IllegalArgumentException(
+          "DUET_OUTBOX_SIZE (" + outboxSize + ") must be 16 or more");
+    }
     if (outboxBytes < 4L * maxMessageBytes) {
       throw new IllegalArgumentException(
           "DUET_OUTBOX_BYTES ("

@@ -8,8 +8,9 @@ public final class Main {
 
   public static void main(String[] args) throws InterruptedException {
     Config config = Config.fromEnv(System.getenv());
-    DuetServer server = DuetServer.newServer(config).start();
+    DuetServer server = DuetServer.newServer(config);
     CountDownLatch stopped = new CountDownLatch(1);
+    // Before start: a stop signal while Jetty starts still closes what was opened.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -18,6 +19,7 @@ public final class Main {
                   stopped.countDown();
                 },
                 "duet-shutdown"));
+    server.start();
     System.out.println("Duet is running at " + server.uri() + "/  (Ctrl-C to stop)");
     stopped.await();
   }

@@ -363,7 +363,11 @@ public final class Switchboard implements AutoCloseable {
   private void overflowed(Session session) {
     LOG.warn("session {} outbox overflow: closing", session.id());
     session.link().ifPresent(l -> l.close(CloseCode.OUTBOX_OVERFLOW, "outbox overflow"));
-    loop.execute(() -> end(session, "outbox overflow"));
+    try {
+      loop.execute(() -> end(session, "outbox overflow"));
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // The server is stopping: the session goes with it.
+    }
   }
 
   /**
@@ -406,6 +410,12 @@ public final class Switchboard implements AutoCloseable {
     }
     try {
       dispatch(session, message);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      if (!stopping()) {
+        LOG.error(
+            "failed to handle {} from session {}", ClientType.of(message).wire(), session.id(), e);
+      }
+      return Optional.of(error(ErrorCode.INTERNAL, "server shutting down", message.id()));
     } catch (RuntimeException e) {
       LOG.error(
           "failed to handle {} from session {}", ClientType.of(message).wire(), session.id(), e);

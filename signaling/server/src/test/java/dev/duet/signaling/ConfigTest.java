@@ -36,6 +36,8 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.fromEnv(Map.of("DUET_OUTBOX_BYTES", "100000")))
         .hasMessageContaining("DUET_OUTBOX_BYTES")
         .hasMessageContaining("262144");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("DUET_OUTBOX_SIZE", "0")))
+        .hasMessageContaining("DUET_OUTBOX_SIZE");
   }
 
   @Test
