@@ -302,7 +302,7 @@ public final class DuetServer implements AutoCloseable {
             new RecordingsHandler(auth, moderation, new PlayTickets(clock)), api, http);
     webRoot(config).ifPresent(root -> rest.addHandler(staticFiles(root)));
     upgrade.setHandler(rest);
-    server.setHandler(new WebSocketGate(auth, metrics, upgrade));
+    server.setHandler(new WebSocketGate(auth, metrics, switchboard::stopping, upgrade));
     return new DuetServer(
         config, server, connector, switchboard, http, db, devTokens, mediaParts, retention);
   }
@@ -434,6 +434,9 @@ public final class DuetServer implements AutoCloseable {
   private static boolean step(String what, Step step) {
     try {
       step.run();
+    } catch (InterruptedException e) {
+      LOG.warn("interrupted while stopping {}", what);
+      return true;
     } catch (Exception e) {
       LOG.warn("error stopping {}", what, e);
     }

@@ -1172,7 +1172,10 @@ public final class Switchboard implements AutoCloseable {
 
   /** Ends every call with server_shutdown, flushes the store, and stops the threads. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (loop.isShutdown()) {
+      return; // closed already
+    }
     try {
       loop.submit(() -> apply(calls.shutdown())).get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

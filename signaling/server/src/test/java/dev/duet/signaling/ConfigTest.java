@@ -36,8 +36,13 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.fromEnv(Map.of("DUET_OUTBOX_BYTES", "100000")))
         .hasMessageContaining("DUET_OUTBOX_BYTES")
         .hasMessageContaining("262144");
+  }
+
+  @Test
+  void anOutboxOfFewerThanSixteenMessagesIsRefused() {
     assertThatThrownBy(() -> Config.fromEnv(Map.of("DUET_OUTBOX_SIZE", "0")))
         .hasMessageContaining("DUET_OUTBOX_SIZE");
+    assertThat(Config.fromEnv(Map.of("DUET_OUTBOX_SIZE", "16")).outboxSize()).isEqualTo(16);
   }
 
   @Test

@@ -118,6 +118,30 @@ class HttpTransportsIT {
   }
 
   @Test
+  void aStoppingServerRefusesNewConnectionsWith503() throws Exception {
+    try (TestServer own = TestServer.start()) {
+      String token = own.token("late");
+      own.server().switchboard().close(); // the first step of a stop; Jetty still answers
+      assertThat(
+              dev.duet.signaling.testing.Recorder.upgradeStatus(
+                  own.wsUri(token, ""), java.util.Map.of()))
+          .isEqualTo(503);
+      HttpClient http = HttpClient.newHttpClient();
+      for (String path : new String[] {"/sse", "/poll", "/poll?wait=0"}) {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(own.http(path))
+                    .header("Authorization", "Bearer " + token)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path).isEqualTo(503);
+        assertThat(r.headers().firstValue("Retry-After")).as(path).isPresent();
+        assertThat(r.body()).as(path).contains("server shutting down");
+      }
+    }
+  }
+
+  @Test
   void aPostDuringAnSseResumeDoesNotSpendTheTokenIfTheWelcomeIsLost() {
     Client a = server.connect("sse-lost", Transport.SSE, port(), null, 0);
     String sessionId = a.welcome().get("sessionId").getAsString();

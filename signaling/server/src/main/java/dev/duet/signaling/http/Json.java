@@ -137,4 +137,10 @@ public final class Json {
     body.add("error", err);
     write(response, callback, status, body);
   }
+
+  /** HTTP 503: the server is stopping; a client should reconnect after a short, jittered delay. */
+  public static void unavailable(Response response, Callback callback) {
+    response.getHeaders().put("Retry-After", "5");
+    error(response, callback, 503, ErrorCode.INTERNAL, "server shutting down");
+  }
 }

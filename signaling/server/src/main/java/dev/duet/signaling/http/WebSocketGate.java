@@ -15,11 +15,21 @@ import org.eclipse.jetty.util.Callback;
 public final class WebSocketGate extends Handler.Wrapper {
   private final Authenticator auth;
   private final dev.duet.signaling.Metrics metrics;
+  private final java.util.function.BooleanSupplier stopping;
 
-  public WebSocketGate(Authenticator auth, dev.duet.signaling.Metrics metrics, Handler next) {
+  /**
+   * @param stopping whether the server is stopping: upgrades then get HTTP 503 (a session could no
+   *     longer be served)
+   */
+  public WebSocketGate(
+      Authenticator auth,
+      dev.duet.signaling.Metrics metrics,
+      java.util.function.BooleanSupplier stopping,
+      Handler next) {
     super(next);
     this.auth = auth;
     this.metrics = metrics;
+    this.stopping = stopping;
   }
 
   @Override
@@ -30,6 +40,10 @@ public final class WebSocketGate extends Handler.Wrapper {
     }
     if (!auth.originAllowed(request)) {
       Json.error(response, callback, 403, ErrorCode.FORBIDDEN, "origin not allowed");
+      return true;
+    }
+    if (stopping.getAsBoolean()) {
+      Json.unavailable(response, callback);
       return true;
     }
     try {

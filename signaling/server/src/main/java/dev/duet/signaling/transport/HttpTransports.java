@@ -100,6 +100,10 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       Json.error(response, callback, 401, ErrorCode.UNAUTHORIZED, e.getMessage());
       return true;
     }
+    if (switchboard.stopping()) {
+      Json.unavailable(response, callback);
+      return true;
+    }
     Fields q = Request.extractQueryParameters(request);
     try {
       return route(path, request, response, callback, principal, q);
@@ -150,10 +154,15 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, no-transform");
     response.getHeaders().put("X-Accel-Buffering", "no");
     SseLink link = new SseLink(switchboard, metrics, response, callback);
+    Switchboard.Connected c;
+    try {
+      c = switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      Json.unavailable(response, callback); // stopped since the check: nothing was written yet
+      return;
+    }
     metrics.connectionOpened(link.transport());
     streams.add(link);
-    Switchboard.Connected c =
-        switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
     link.start(c);
   }
 
@@ -166,8 +175,13 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       // Opens (or resumes) a session: answers at once, welcome first.
       PollLink link = new PollLink();
       long lastSeq = WebSocketEndpoint.count("lastSeq", q.getValue("lastSeq"));
-      Switchboard.Connected c =
-          switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
+      Switchboard.Connected c;
+      try {
+        c = switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        Json.unavailable(response, callback); // stopped since the check
+        return;
+      }
       link.bind(c.session());
       metrics.connectionOpened(link.transport());
       pollers.add(link);

@@ -68,6 +68,9 @@ final class WebSocketLink implements FrameHandler, Link {
     metrics.connectionOpened(transport());
     coreSession.addIdleTimeoutListener(
         timeout -> {
+          if (!coreSession.isOutputOpen()) {
+            return true; // our close got no answer: let Jetty close the connection
+          }
           // A stopping server shortens every connection's idle timeout so links close once their
           // last frames are out: those are going away (1001), not idle.
           if (switchboard.stopping()) {
@@ -78,7 +81,15 @@ final class WebSocketLink implements FrameHandler, Link {
           }
           return false;
         });
-    Switchboard.Connected c = switchboard.connect(principal, resumeToken, lastSeq, this);
+    Switchboard.Connected c;
+    try {
+      c = switchboard.connect(principal, resumeToken, lastSeq, this);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // The server stopped after the gate let this upgrade through.
+      callback.succeeded();
+      coreSession.close(CloseStatus.SHUTDOWN, "server shutting down", Callback.NOOP);
+      return;
+    }
     this.welcome = c.welcomeJson(); // first, so no frame can overtake the welcome
     this.session = c.session();
     callback.succeeded();
