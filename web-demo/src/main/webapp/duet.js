@@ -37,6 +37,7 @@ export const TRANSPORT_NAMES = Object.freeze({
 
 /** WebSocket close codes the server uses for terminal conditions (see protocol docs). */
 export const CLOSE_CODES = Object.freeze({
+  GOING_AWAY: 1001,
   OUTBOX_OVERFLOW: 4001,
   IDLE_TIMEOUT: 4002,
   REPLACED: 4003,
@@ -980,10 +981,16 @@ export class DuetClient extends EventTarget {
       return;
     }
     this._setState('reconnecting');
-    this._scheduleReconnect(info.code === CLOSE_CODES.RATE_LIMIT_ABUSE ? 30000 : 0);
+    if (info.code === CLOSE_CODES.RATE_LIMIT_ABUSE) {
+      this._scheduleReconnect(30000);
+    } else if (info.code === CLOSE_CODES.GOING_AWAY) {
+      // The server is restarting: every client heard this at once, so they spread over seconds.
+      this._scheduleReconnect(1000 + Math.random() * 3000);
+    } else {
+      this._scheduleReconnect(0);
+    }
   }
 
-  /** The next attempt after a backoff (at least {@code atLeastMs}), jittered so clients spread. */
   /** Uses a new token for everything from now on (the next connection, REST calls). */
   setToken(token) {
     if (!token) throw new Error('setToken needs a token');
@@ -1011,6 +1018,7 @@ export class DuetClient extends EventTarget {
     this._emit('unauthorized', {});
   }
 
+  /** The next attempt after a backoff (at least `atLeastMs`), jittered so clients spread. */
   _scheduleReconnect(atLeastMs = 0) {
     clearTimeout(this._reconnectTimer);
     const attempt = this._reconnectAttempt++;

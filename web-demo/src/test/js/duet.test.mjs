@@ -140,6 +140,17 @@ test('a link replaced by a newer one (4003) does not reconnect and fight it', as
   client.close();
 });
 
+test('a server going away (1001) is reconnected to after a spread-out delay, not at once', async () => {
+  const { client, socket } = await connected();
+  const count = sockets.length;
+  socket.close(1001, 'server shutting down');
+  await new Promise((r) => setTimeout(r, 400)); // an ordinary drop reconnects within 125 ms
+  assert.equal(sockets.length, count, 'no new connection yet');
+  await until(() => sockets.length > count, 'a new connection', 6000);
+  assert.equal(sockets[sockets.length - 1].url.searchParams.get('resume'), 'r1');
+  client.close();
+});
+
 /** A client on short polling (the fake HTTP server above) whose session `s-poll` is open. */
 async function polling() {
   http.reset();
