@@ -55,54 +55,23 @@ public final class BrowserPeer implements AutoCloseable {
         (String) async("return await window.makeOffer(arguments[0]);", videoCodec));
   }
 
-  /**
-   * As {@link #negotiate(WebRtcEndpoint, EndpointEvents)}, with every address in the page's
-   * candidates replaced by an mDNS name ({@code <uuid>.local}), as Chromium sends them from a page
-   * without camera or microphone permission (headless Chromium here never does it by itself).
-   *
-   * @return the candidates the endpoint got
-   */
-  public List<String> negotiateWithMdnsNames(WebRtcEndpoint endpoint, EndpointEvents events)
-      throws Exception {
-    String offer = (String) async("return await window.makeOffer(arguments[0]);", "VP8");
-    return exchange(endpoint, events, offer, BrowserPeer::mdnsName);
-  }
-
-  /** The candidate with its connection address (the fifth field) replaced by an mDNS name. */
-  private static String mdnsName(String candidate) {
-    String[] f = candidate.split(" ");
-    f[4] = java.util.UUID.randomUUID() + ".local";
-    return String.join(" ", f);
-  }
-
   private void exchange(WebRtcEndpoint endpoint, EndpointEvents events, String offer)
-      throws Exception {
-    var unused = exchange(endpoint, events, offer, c -> c);
-  }
-
-  private List<String> exchange(
-      WebRtcEndpoint endpoint,
-      EndpointEvents events,
-      String offer,
-      java.util.function.UnaryOperator<String> rewrite)
       throws Exception {
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> candidates =
         (List<Map<String, Object>>) async("return await window.takeCandidates();");
-    List<String> sent = new java.util.ArrayList<>();
     for (Map<String, Object> c : candidates) {
-      String candidate = rewrite.apply((String) c.get("candidate"));
-      sent.add(candidate);
       endpoint.addIceCandidate(
           new IceCandidate(
-              candidate, (String) c.get("sdpMid"), ((Number) c.get("sdpMLineIndex")).intValue()));
+              (String) c.get("candidate"),
+              (String) c.get("sdpMid"),
+              ((Number) c.get("sdpMLineIndex")).intValue()));
     }
     String answer = endpoint.processOffer(offer);
     endpoint.gatherCandidates();
     List<Map<String, Object>> engineCandidates = events.awaitCandidates();
     async(
         "return await window.acceptAnswer(arguments[0], arguments[1]);", answer, engineCandidates);
-    return sent;
   }
 
   /** A complete (non-trickle) offer, candidates inside: Janus's flow. */
