@@ -436,6 +436,7 @@ public final class DuetServer implements AutoCloseable {
       step.run();
     } catch (InterruptedException e) {
       LOG.warn("interrupted while stopping {}", what);
+      Thread.interrupted(); // cleared for the next step, reported to close()
       return true;
     } catch (Exception e) {
       LOG.warn("error stopping {}", what, e);

@@ -426,7 +426,14 @@ public final class Switchboard implements AutoCloseable {
 
   /** A cumulative ack that arrived outside a message (the {@code after} of a poll). */
   public void ack(Session session, long seq) {
-    delivered(session, session.ack(seq));
+    try {
+      delivered(session, session.ack(seq));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      if (!stopping()) {
+        throw e;
+      }
+      // The store has stopped: the marks are lost with the server; the messages stay undelivered.
+    }
   }
 
   /** The live session {@code sessionId} if it belongs to {@code user}. */
@@ -1130,6 +1137,9 @@ public final class Switchboard implements AutoCloseable {
                 return metrics.render(byState, ended, sessions.all().size());
               })
           .get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // The call loop has stopped: no live calls to count, the counters still.
+      return metrics.render(Map.of(), Map.of(), sessions.all().size());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

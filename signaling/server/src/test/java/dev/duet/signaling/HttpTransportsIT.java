@@ -127,7 +127,7 @@ class HttpTransportsIT {
                   own.wsUri(token, ""), java.util.Map.of()))
           .isEqualTo(503);
       HttpClient http = HttpClient.newHttpClient();
-      for (String path : new String[] {"/sse", "/poll", "/poll?wait=0"}) {
+      for (String path : new String[] {"/sse", "/poll", "/poll?wait=0"}) { // new sessions
         HttpResponse<String> r =
             http.send(
                 HttpRequest.newBuilder(own.http(path))

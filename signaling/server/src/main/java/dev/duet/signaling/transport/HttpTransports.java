@@ -100,10 +100,6 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       Json.error(response, callback, 401, ErrorCode.UNAUTHORIZED, e.getMessage());
       return true;
     }
-    if (switchboard.stopping()) {
-      Json.unavailable(response, callback);
-      return true;
-    }
     Fields q = Request.extractQueryParameters(request);
     try {
       return route(path, request, response, callback, principal, q);
@@ -145,6 +141,11 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
 
   private void sse(Request request, Response response, Callback callback, Principal p, Fields q) {
     long lastSeq = WebSocketEndpoint.count("lastSeq", q.getValue("lastSeq"));
+    if (switchboard.stopping()) {
+      // No new streams; the open ones get their last frames and 1001 when the transports close.
+      Json.unavailable(response, callback);
+      return;
+    }
     String lastEventId = request.getHeaders().get("Last-Event-ID");
     if (q.getValue("lastSeq") == null && lastEventId != null) {
       lastSeq = WebSocketEndpoint.count("Last-Event-ID", lastEventId);
@@ -173,8 +174,12 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     String sessionId = q.getValue("session");
     if (sessionId == null) {
       // Opens (or resumes) a session: answers at once, welcome first.
-      PollLink link = new PollLink();
       long lastSeq = WebSocketEndpoint.count("lastSeq", q.getValue("lastSeq"));
+      if (switchboard.stopping()) {
+        Json.unavailable(response, callback); // no new sessions; polls of open ones go on
+        return;
+      }
+      PollLink link = new PollLink();
       Switchboard.Connected c;
       try {
         c = switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);

@@ -88,6 +88,7 @@ final class WebSocketLink implements FrameHandler, Link {
       // The server stopped after the gate let this upgrade through.
       callback.succeeded();
       coreSession.close(CloseStatus.SHUTDOWN, "server shutting down", Callback.NOOP);
+      coreSession.demand(); // read the client's close reply
       return;
     }
     this.welcome = c.welcomeJson(); // first, so no frame can overtake the welcome
