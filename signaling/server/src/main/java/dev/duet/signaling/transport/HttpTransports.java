@@ -220,7 +220,11 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
         };
     link.get().poll(after, wait > 0, reply);
     if (wait > 0 && !answered.get()) {
-      timers.schedule(() -> link.get().expire(reply), wait, TimeUnit.SECONDS);
+      try {
+        timers.schedule(() -> link.get().expire(reply), wait, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        link.get().expire(reply); // the transports have closed: answer now, not never
+      }
     }
   }
 

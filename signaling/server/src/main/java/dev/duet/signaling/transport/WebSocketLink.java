@@ -102,6 +102,12 @@ final class WebSocketLink implements FrameHandler, Link {
   public void onFrame(Frame frame, Callback callback) {
     switch (frame.getOpCode()) {
       case OpCode.TEXT, OpCode.CONTINUATION -> {
+        if (session == null) {
+          // No session: the server stopped while this link opened (closed with 1001 already).
+          callback.succeeded();
+          core.demand();
+          return;
+        }
         if (frame.getOpCode() == OpCode.TEXT) {
           partial = null;
         }
