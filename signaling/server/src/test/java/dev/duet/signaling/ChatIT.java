@@ -99,19 +99,7 @@ class ChatIT {
   void aMessageSentWhileABacklogComesInRoundsWaitsBehindIt() {
     try (TestServer small = TestServer.withSmallOutbox()) {
       Recorder a = small.connect("order-a");
-      List<String> sent = new ArrayList<>();
-      for (int i = 0; i < 12; i++) { // about 4 KB each: a round (half the outbox) takes 6
-        a.send(
-            "chat.send",
-            "to",
-            "order-b",
-            "text",
-            i + "-" + "x".repeat(3990),
-            "clientMsgId",
-            "m" + i);
-        a.expectSkipping("chat.sent", "presence");
-        sent.add(String.valueOf(i));
-      }
+      List<String> sent = sendLabelled(a, "order-b", 12); // a round (half the outbox) takes 6
       Recorder b = small.connect("order-b");
       List<String> got = new ArrayList<>();
       got.add(label(b.expectSkipping("chat.message", "presence"))); // the next round waits for acks
@@ -131,17 +119,7 @@ class ChatIT {
     try (TestServer small = TestServer.withSmallOutbox()) {
       Recorder a = small.connect("both-a");
       Recorder phone = small.connect("both-b"); // connected: gets everything live
-      for (int i = 0; i < 10; i++) {
-        a.send(
-            "chat.send",
-            "to",
-            "both-b",
-            "text",
-            i + "-" + "x".repeat(3990),
-            "clientMsgId",
-            "m" + i);
-        a.expectSkipping("chat.sent", "presence");
-      }
+      sendLabelled(a, "both-b", 10);
       // The laptop connects while none of the ten is acked: a backlog of two rounds.
       Recorder laptop = small.connect("both-b");
       List<String> got = new ArrayList<>();
@@ -268,6 +246,20 @@ class ChatIT {
       }
       assertThat(t).as("skipped while waiting for " + type).isEqualTo("presence");
     }
+  }
+
+  /**
+   * Sends {@code n} chat messages of about 4 KB to {@code to}, each stored before the next, with
+   * texts labelled 0 to n-1 (see {@link #label}); returns the labels in order.
+   */
+  private static List<String> sendLabelled(Recorder from, String to, int n) {
+    List<String> labels = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      from.send("chat.send", "to", to, "text", i + "-" + "x".repeat(3990), "clientMsgId", "m" + i);
+      from.expectSkipping("chat.sent", "presence");
+      labels.add(String.valueOf(i));
+    }
+    return labels;
   }
 
   private static String label(JsonObject chat) {

@@ -141,11 +141,6 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
 
   private void sse(Request request, Response response, Callback callback, Principal p, Fields q) {
     long lastSeq = WebSocketEndpoint.count("lastSeq", q.getValue("lastSeq"));
-    if (switchboard.stopping()) {
-      // No new streams; the open ones get their last frames and 1001 when the transports close.
-      Json.unavailable(response, callback);
-      return;
-    }
     String lastEventId = request.getHeaders().get("Last-Event-ID");
     if (q.getValue("lastSeq") == null && lastEventId != null) {
       lastSeq = WebSocketEndpoint.count("Last-Event-ID", lastEventId);
@@ -155,16 +150,37 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, no-transform");
     response.getHeaders().put("X-Accel-Buffering", "no");
     SseLink link = new SseLink(switchboard, metrics, response, callback);
-    Switchboard.Connected c;
-    try {
-      c = switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      Json.unavailable(response, callback); // stopped since the check: nothing was written yet
+    Optional<Switchboard.Connected> c = open(response, callback, p, q, lastSeq, link);
+    if (c.isEmpty()) {
       return;
     }
     metrics.connectionOpened(link.transport());
     streams.add(link);
-    link.start(c);
+    link.start(c.get());
+  }
+
+  /**
+   * Opens (or resumes) the session of a new link; while the server stops, answers 503 instead
+   * (checked first, and again when the stop wins the race): no new sessions then, while the open
+   * ones keep polling and posting until the transports close them. Nothing is written before.
+   */
+  private Optional<Switchboard.Connected> open(
+      Response response,
+      Callback callback,
+      Principal p,
+      Fields q,
+      long lastSeq,
+      dev.duet.signaling.session.Link link) {
+    try {
+      if (!switchboard.stopping()) {
+        return Optional.of(
+            switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link));
+      }
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // stopped since the check
+    }
+    Json.unavailable(response, callback);
+    return Optional.empty();
   }
 
   private void poll(Response response, Callback callback, Principal p, Fields q) {
@@ -175,18 +191,12 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     if (sessionId == null) {
       // Opens (or resumes) a session: answers at once, welcome first.
       long lastSeq = WebSocketEndpoint.count("lastSeq", q.getValue("lastSeq"));
-      if (switchboard.stopping()) {
-        Json.unavailable(response, callback); // no new sessions; polls of open ones go on
-        return;
-      }
       PollLink link = new PollLink();
-      Switchboard.Connected c;
-      try {
-        c = switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link);
-      } catch (java.util.concurrent.RejectedExecutionException stopping) {
-        Json.unavailable(response, callback); // stopped since the check
+      Optional<Switchboard.Connected> opened = open(response, callback, p, q, lastSeq, link);
+      if (opened.isEmpty()) {
         return;
       }
+      Switchboard.Connected c = opened.get();
       link.bind(c.session());
       metrics.connectionOpened(link.transport());
       pollers.add(link);
