@@ -52,7 +52,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -103,8 +102,7 @@ public final class Switchboard implements AutoCloseable {
   private final ExecutorService store;
   // Checking a recording (ffprobe, a checksum of the whole file) takes seconds: never on the store
   // thread, where chat waits.
-  private final ExecutorService cataloguer =
-      Executors.newSingleThreadExecutor(Threads.daemon("duet-cataloguer"));
+  private final ExecutorService cataloguer = singleThread("duet-cataloguer");
   private final Optional<MediaRelay> media;
   private final RecordingSink recordings;
 
@@ -120,7 +118,8 @@ public final class Switchboard implements AutoCloseable {
           30,
           TimeUnit.SECONDS,
           new java.util.concurrent.LinkedBlockingQueue<>(),
-          Threads.daemon("duet-media"));
+          Threads.daemon("duet-media"),
+          Switchboard::dropWhenStopped);
 
   private static final int MEDIA_THREADS = 8;
 
@@ -176,7 +175,7 @@ public final class Switchboard implements AutoCloseable {
     loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     // A cancelled timer must not keep its session (and the link's connection) until its time.
     loop.setRemoveOnCancelPolicy(true);
-    this.store = Executors.newSingleThreadExecutor(Threads.daemon("duet-store"));
+    this.store = singleThread("duet-store");
     mediaPool.allowCoreThreadTimeOut(true); // no idle media threads on a server without relay
     long tick = Math.max(50, Math.min(1000, config.ringTimeout().toMillis() / 10));
     var unused =
@@ -363,11 +362,7 @@ public final class Switchboard implements AutoCloseable {
   private void overflowed(Session session) {
     LOG.warn("session {} outbox overflow: closing", session.id());
     session.link().ifPresent(l -> l.close(CloseCode.OUTBOX_OVERFLOW, "outbox overflow"));
-    try {
-      loop.execute(() -> end(session, "outbox overflow"));
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      // The server is stopping: the session goes with it.
-    }
+    loop.execute(() -> end(session, "outbox overflow"));
   }
 
   /**
@@ -408,14 +403,11 @@ public final class Switchboard implements AutoCloseable {
     } catch (ProtocolException e) {
       return Optional.of(error(e.code(), e.getMessage(), e.re()));
     }
+    if (stopping()) {
+      return Optional.of(error(ErrorCode.INTERNAL, "server shutting down", message.id()));
+    }
     try {
       dispatch(session, message);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      if (!stopping()) {
-        LOG.error(
-            "failed to handle {} from session {}", ClientType.of(message).wire(), session.id(), e);
-      }
-      return Optional.of(error(ErrorCode.INTERNAL, "server shutting down", message.id()));
     } catch (RuntimeException e) {
       LOG.error(
           "failed to handle {} from session {}", ClientType.of(message).wire(), session.id(), e);
@@ -426,14 +418,7 @@ public final class Switchboard implements AutoCloseable {
 
   /** A cumulative ack that arrived outside a message (the {@code after} of a poll). */
   public void ack(Session session, long seq) {
-    try {
-      delivered(session, session.ack(seq));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      if (!stopping()) {
-        throw e;
-      }
-      // The store has stopped: the marks are lost with the server; the messages stay undelivered.
-    }
+    delivered(session, session.ack(seq));
   }
 
   /** The live session {@code sessionId} if it belongs to {@code user}. */
@@ -755,9 +740,7 @@ public final class Switchboard implements AutoCloseable {
       store.submit(() -> {}).get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (ExecutionException
-        | TimeoutException
-        | java.util.concurrent.RejectedExecutionException e) {
+    } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
       LOG.warn("cataloguing without waiting for the store: {}", e.toString());
     }
   }
@@ -1025,19 +1008,16 @@ public final class Switchboard implements AutoCloseable {
       return;
     }
     long seconds = Math.min(60, 5L << Math.min(Math.max(failures, 1) - 1, 4));
-    try {
-      loop.schedule(
-          () -> {
-            session.retryFired();
-            if (!session.ended()) {
-              store.execute(() -> retryStored(session));
-            }
-          },
-          seconds,
-          TimeUnit.SECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      session.retryFired(); // the server is stopping: the session goes with it
-    }
+    var unused =
+        loop.schedule(
+            () -> {
+              session.retryFired();
+              if (!session.ended()) {
+                store.execute(() -> retryStored(session));
+              }
+            },
+            seconds,
+            TimeUnit.SECONDS);
   }
 
   /**
@@ -1137,8 +1117,8 @@ public final class Switchboard implements AutoCloseable {
                 return metrics.render(byState, ended, sessions.all().size());
               })
           .get(5, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      // The call loop has stopped: no live calls to count, the counters still.
+    } catch (java.util.concurrent.CancellationException stopping) {
+      // The call loop has stopped (see dropWhenStopped): the live and ended calls are left out.
       return metrics.render(Map.of(), Map.of(), sessions.all().size());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -1155,7 +1135,7 @@ public final class Switchboard implements AutoCloseable {
   private static final class LoggingScheduler
       extends java.util.concurrent.ScheduledThreadPoolExecutor {
     LoggingScheduler(java.util.concurrent.ThreadFactory threads) {
-      super(1, threads);
+      super(1, threads, Switchboard::dropWhenStopped);
     }
 
     @Override
@@ -1178,6 +1158,35 @@ public final class Switchboard implements AutoCloseable {
         LOG.error("a call-loop task failed", failure);
       }
     }
+  }
+
+  /** A one-thread executor whose tasks are dropped once it has stopped (see dropWhenStopped). */
+  private static ExecutorService singleThread(String name) {
+    return new java.util.concurrent.ThreadPoolExecutor(
+        1,
+        1,
+        0,
+        TimeUnit.SECONDS,
+        new java.util.concurrent.LinkedBlockingQueue<>(),
+        Threads.daemon(name),
+        Switchboard::dropWhenStopped);
+  }
+
+  /**
+   * What the switchboard's executors do with a task given after {@link #close()} stopped them: drop
+   * it, cancelling its future so a caller waiting on it is answered at once. A stopping server's
+   * work goes with it (its sessions and calls end), so the threads that race the stop (transports,
+   * timers, the store's callbacks) need no handling of their own. The executors' queues are
+   * unbounded: a running executor never refuses.
+   */
+  static void dropWhenStopped(Runnable task, java.util.concurrent.ThreadPoolExecutor executor) {
+    if (!executor.isShutdown()) {
+      throw new java.util.concurrent.RejectedExecutionException("executor full: " + executor);
+    }
+    if (task instanceof java.util.concurrent.Future<?> f) {
+      f.cancel(false);
+    }
+    LOG.debug("server stopping: a task dropped");
   }
 
   /** Ends every call with server_shutdown, flushes the store, and stops the threads. */

@@ -160,9 +160,9 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
   }
 
   /**
-   * Opens (or resumes) the session of a new link; while the server stops, answers 503 instead
-   * (checked first, and again when the stop wins the race): no new sessions then, while the open
-   * ones keep polling and posting until the transports close them. Nothing is written before.
+   * Opens (or resumes) the session of a new link; while the server stops, answers 503 instead: no
+   * new sessions then, while the open ones keep polling and posting until the transports close
+   * them. Nothing is written before.
    */
   private Optional<Switchboard.Connected> open(
       Response response,
@@ -171,16 +171,13 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       Fields q,
       long lastSeq,
       dev.duet.signaling.session.Link link) {
-    try {
-      if (!switchboard.stopping()) {
-        return Optional.of(
-            switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link));
-      }
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      // stopped since the check
+    if (switchboard.stopping()) {
+      Json.unavailable(response, callback);
+      return Optional.empty();
     }
-    Json.unavailable(response, callback);
-    return Optional.empty();
+    // A server that stops after this check closes the link with the others.
+    return Optional.of(
+        switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link));
   }
 
   private void poll(Response response, Callback callback, Principal p, Fields q) {

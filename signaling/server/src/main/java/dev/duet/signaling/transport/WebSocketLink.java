@@ -81,16 +81,8 @@ final class WebSocketLink implements FrameHandler, Link {
           }
           return false;
         });
-    Switchboard.Connected c;
-    try {
-      c = switchboard.connect(principal, resumeToken, lastSeq, this);
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      // The server stopped after the gate let this upgrade through.
-      callback.succeeded();
-      coreSession.close(CloseStatus.SHUTDOWN, "server shutting down", Callback.NOOP);
-      coreSession.demand(); // read the client's close reply
-      return;
-    }
+    // A server that stops after the gate let this upgrade through closes it with 1001 later.
+    Switchboard.Connected c = switchboard.connect(principal, resumeToken, lastSeq, this);
     this.welcome = c.welcomeJson(); // first, so no frame can overtake the welcome
     this.session = c.session();
     callback.succeeded();
@@ -102,12 +94,6 @@ final class WebSocketLink implements FrameHandler, Link {
   public void onFrame(Frame frame, Callback callback) {
     switch (frame.getOpCode()) {
       case OpCode.TEXT, OpCode.CONTINUATION -> {
-        if (session == null) {
-          // No session: the server stopped while this link opened (closed with 1001 already).
-          callback.succeeded();
-          core.demand();
-          return;
-        }
         if (frame.getOpCode() == OpCode.TEXT) {
           partial = null;
         }
