@@ -27,7 +27,6 @@ import dev.duet.signaling.call.MediaPath;
 import dev.duet.signaling.call.Outgoing;
 import dev.duet.signaling.call.Party;
 import dev.duet.signaling.call.Transition;
-import dev.duet.signaling.session.Frame;
 import dev.duet.signaling.session.Link;
 import dev.duet.signaling.session.RateLimit;
 import dev.duet.signaling.session.Router;
@@ -37,8 +36,6 @@ import dev.duet.signaling.turn.TurnCredentials;
 import dev.duet.store.CallRecord;
 import dev.duet.store.CallStore;
 import dev.duet.store.MessageStore;
-import dev.duet.store.StoredMessage;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,7 +56,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The shell around the pure call logic: takes decoded client messages from any transport, feeds
- * call events to the {@link CallBook}, stores chat, and routes what results to sessions.
+ * call events to the {@link CallBook}, hands chat to {@link Chat}, and routes what results to
+ * sessions.
  *
  * <p>Threading rules:
  *
@@ -75,7 +73,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Switchboard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Switchboard.class);
-  private static final int OFFLINE_BATCH = 1000;
   private static final int PRESENCE_FANOUT = 100;
 
   /** The {@code from} of SDP and candidates that come from the media relay. */
@@ -100,6 +97,7 @@ public final class Switchboard implements AutoCloseable {
       new ConcurrentHashMap<>();
 
   private final ExecutorService store;
+  private final Chat chat;
   // Checking a recording (ffprobe, a checksum of the whole file) takes seconds: never on the store
   // thread, where chat waits.
   private final ExecutorService cataloguer = singleThread("duet-cataloguer");
@@ -142,7 +140,6 @@ public final class Switchboard implements AutoCloseable {
   static final int MAX_RELAY_CANDIDATES = 200;
 
   private final Map<String, RateLimit> messageRates = new ConcurrentHashMap<>();
-  private final Map<String, RateLimit> chatRates = new ConcurrentHashMap<>();
   // Calls a user may start: DUET_INVITE_RATE_LIMIT at once, then that many a minute. Ringing
   // someone's every device over and over is abuse, and every invite writes a call record.
   private final Map<String, RateLimit> inviteRates = new ConcurrentHashMap<>();
@@ -176,6 +173,31 @@ public final class Switchboard implements AutoCloseable {
     // A cancelled timer must not keep its session (and the link's connection) until its time.
     loop.setRemoveOnCancelPolicy(true);
     this.store = singleThread("duet-store");
+    this.chat =
+        new Chat(
+            config,
+            clock,
+            sessions,
+            messages,
+            router,
+            store,
+            loop,
+            new Chat.Replies() {
+              @Override
+              public void send(Session session, ServerMessage message) {
+                Switchboard.this.send(session, message);
+              }
+
+              @Override
+              public void error(Session session, ErrorCode code, String message, String re) {
+                replyError(session, code, message, re);
+              }
+
+              @Override
+              public void overflowed(Session session) {
+                Switchboard.this.overflowed(session);
+              }
+            });
     mediaPool.allowCoreThreadTimeOut(true); // no idle media threads on a server without relay
     long tick = Math.max(50, Math.min(1000, config.ringTimeout().toMillis() / 10));
     var unused =
@@ -193,7 +215,7 @@ public final class Switchboard implements AutoCloseable {
    */
   private void forgetRefilledLimits() {
     long now = System.nanoTime();
-    for (Map<String, RateLimit> rates : List.of(chatRates, inviteRates)) {
+    for (Map<String, RateLimit> rates : List.of(chat.rates(), inviteRates)) {
       rates.entrySet().removeIf(e -> e.getValue().fullAt(now) && !sessions.online(e.getKey()));
     }
   }
@@ -224,7 +246,7 @@ public final class Switchboard implements AutoCloseable {
     String welcome = Codec.encode(0, welcome(session, token, !fresh));
     attached.replaced().ifPresent(old -> old.close(CloseCode.REPLACED, "resumed elsewhere"));
     closeWhenTokenExpires(session, link, principal);
-    delivered(session, attached.acked());
+    chat.delivered(session, attached.acked());
     if (fresh) {
       loop.execute(
           () -> {
@@ -233,7 +255,7 @@ public final class Switchboard implements AutoCloseable {
             }
             trimSessions(principal.user(), session);
           });
-      store.execute(() -> deliverStored(session));
+      chat.opened(session);
       if (firstOfUser) {
         announcePresence(principal.user(), true);
       }
@@ -418,7 +440,7 @@ public final class Switchboard implements AutoCloseable {
 
   /** A cumulative ack that arrived outside a message (the {@code after} of a poll). */
   public void ack(Session session, long seq) {
-    delivered(session, session.ack(seq));
+    chat.delivered(session, session.ack(seq));
   }
 
   /** The live session {@code sessionId} if it belongs to {@code user}. */
@@ -444,7 +466,7 @@ public final class Switchboard implements AutoCloseable {
   private void dispatch(Session session, ClientMessage m) {
     Party me = new Party(session.user(), session.id());
     switch (ClientType.of(m)) {
-      case ACK -> delivered(session, session.ack(((ClientMessage.Ack) m).seq()));
+      case ACK -> chat.delivered(session, session.ack(((ClientMessage.Ack) m).seq()));
       case PING -> send(session, new ServerMessage.Pong(m.id()));
       case CALL_INVITE -> {
         var c = (ClientMessage.CallInvite) m;
@@ -568,8 +590,8 @@ public final class Switchboard implements AutoCloseable {
         var c = (ClientMessage.CallRelay) m;
         onLoop(() -> calls.relay(me, c.callId(), relayAvailable(), c.id()));
       }
-      case CHAT_SEND -> chatSend(session, (ClientMessage.ChatSend) m);
-      case CHAT_READ -> chatRead(session, (ClientMessage.ChatRead) m);
+      case CHAT_SEND -> chat.send(session, (ClientMessage.ChatSend) m);
+      case CHAT_READ -> chat.read(session, (ClientMessage.ChatRead) m);
     }
   }
 
@@ -766,260 +788,6 @@ public final class Switchboard implements AutoCloseable {
     }
   }
 
-  private void chatSend(Session session, ClientMessage.ChatSend m) {
-    int bytes = m.text().getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > config.maxChatBytes()) {
-      replyError(
-          session, ErrorCode.TOO_LARGE, "text over " + config.maxChatBytes() + " bytes", m.id());
-      return;
-    }
-    if (m.text().isEmpty() || !wellFormed(m.text()) || !wellFormed(m.to())) {
-      replyError(session, ErrorCode.BAD_REQUEST, "text must be non-empty, valid UTF-8", m.id());
-      return;
-    }
-    if (m.to().equals(session.user()) || m.to().isBlank() || m.to().length() > 128) {
-      replyError(session, ErrorCode.BAD_REQUEST, "invalid recipient", m.id());
-      return;
-    }
-    if (m.clientMsgId().isEmpty() || m.clientMsgId().length() > 128) {
-      replyError(session, ErrorCode.BAD_REQUEST, "clientMsgId must be 1-128 characters", m.id());
-      return;
-    }
-    RateLimit rate =
-        chatRates.computeIfAbsent(
-            session.user(), u -> new RateLimit(config.chatPerSecond(), System.nanoTime()));
-    if (!rate.tryAcquire(System.nanoTime())) {
-      replyError(session, ErrorCode.RATE_LIMITED, "too many chat messages; slow down", m.id());
-      return;
-    }
-    store.execute(
-        () -> {
-          MessageStore.Appended a;
-          try {
-            a = messages.append(session.user(), m.to(), m.text(), m.clientMsgId(), clock.instant());
-          } catch (RuntimeException e) {
-            LOG.error("could not store a chat message from session {}", session.id(), e);
-            replyError(session, ErrorCode.INTERNAL, "message not stored; retry", m.id());
-            return;
-          }
-          StoredMessage s = a.message();
-          send(
-              session,
-              new ServerMessage.ChatSent(
-                  m.clientMsgId(), s.msgId(), s.ts().toEpochMilli(), m.id()));
-          if (a.created()) {
-            ServerMessage msg = chatMessage(s);
-            for (Session r : sessions.ofUser(s.to())) {
-              if (r.backlogOpen()) {
-                // Older stored messages are still to come to this session: this one is held to
-                // follow them in a backlog round. A round waiting for an ack that cannot come
-                // (nothing unacked: the last round failed, or found only messages being marked)
-                // runs now.
-                if (!r.hold(msg, s.msgId())) {
-                  overflowed(r);
-                } else if (r.pending() == 0 && r.takeStoredPending()) {
-                  deliverStored(r);
-                }
-              } else if (!r.enqueue(msg, s.msgId())) {
-                overflowed(r);
-              }
-            }
-            // The sender's other devices show the conversation too (no delivery tracking).
-            router.send(Outgoing.toUserExcept(session.user(), session.id(), msg));
-          }
-        });
-  }
-
-  private void chatRead(Session session, ClientMessage.ChatRead m) {
-    store.execute(
-        () -> {
-          try {
-            Optional<StoredMessage> found = messages.find(m.msgId());
-            if (found.isEmpty() || !found.get().to().equals(session.user())) {
-              replyError(session, ErrorCode.NOT_FOUND, "no such message to you", m.id());
-              return;
-            }
-            if (messages.markRead(m.msgId(), session.user(), clock.instant())) {
-              router.send(
-                  Outgoing.toUser(
-                      found.get().from(),
-                      new ServerMessage.ChatReceipt(m.msgId(), "read", session.user())));
-            }
-          } catch (RuntimeException e) { // the database failed: say so, as chat.send does
-            LOG.error("could not mark message {} read for session {}", m.msgId(), session.id(), e);
-            replyError(session, ErrorCode.INTERNAL, "read receipt not stored; retry", m.id());
-          }
-        });
-  }
-
-  /** Frames the client acked: chat messages among them count as delivered. */
-  private void delivered(Session session, List<Frame> acked) {
-    for (Frame f : acked) {
-      if (f.chatMsgId() > 0) {
-        long id = f.chatMsgId();
-        store.execute(
-            () -> {
-              try {
-                markDelivered(session, id);
-              } catch (RuntimeException e) {
-                // Still undelivered in the store, and still in the session's set, so this session
-                // never gets it twice; the retry (or an earlier backlog round) marks it again, and
-                // until then a later session would get it again.
-                LOG.error("could not mark message {} delivered", id, e);
-                session.ackedUnmarked(id);
-                retryStoredLater(session, 1);
-              }
-            });
-      }
-    }
-    // Room was made: more of a backlog of stored messages, after those just marked delivered.
-    if (!acked.isEmpty() && session.takeStoredPending()) {
-      store.execute(() -> deliverStored(session));
-    }
-  }
-
-  /** Store thread: marks a chat message delivered and, the first time, tells its sender. */
-  private void markDelivered(Session session, long id) {
-    boolean first = messages.markDelivered(id, clock.instant());
-    // Marked (now or before): no later backlog round reads it as undelivered.
-    session.chatDelivered(id);
-    if (first) {
-      messages
-          .find(id)
-          .ifPresent(
-              s ->
-                  router.send(
-                      Outgoing.toUser(
-                          s.from(), new ServerMessage.ChatReceipt(id, "delivered", s.to()))));
-    }
-  }
-
-  /**
-   * Store thread: messages stored while the user was offline, oldest first, as many as half the
-   * outbox takes; the rest follow as the client acknowledges (see {@link #delivered}), or, when
-   * nothing is left to acknowledge, as a new message for the user comes. Until a round finds no
-   * more, new messages for the session are held and come in rounds too, after the older ones (see
-   * {@link Session#backlogOpen()}).
-   */
-  private void deliverStored(Session session) {
-    deliverStored(session, 0);
-  }
-
-  /**
-   * @param again rounds started in a row that queued nothing (every row read was queued already)
-   */
-  private void deliverStored(Session session, int again) {
-    try {
-      markAcked(session);
-      List<StoredMessage> batch = messages.undelivered(session.user(), OFFLINE_BATCH);
-      boolean more = batch.size() == OFFLINE_BATCH;
-      // In store order: the rows read and the live messages held for this session (which another
-      // session may have marked delivered since); past a full batch, held ones wait for the next.
-      long upTo = more ? batch.get(batch.size() - 1).msgId() : Long.MAX_VALUE;
-      java.util.SortedMap<Long, ServerMessage> round = session.held(upTo);
-      for (StoredMessage s : batch) {
-        round.put(s.msgId(), chatMessage(s));
-      }
-      int queued = 0;
-      for (Map.Entry<Long, ServerMessage> m : round.entrySet()) {
-        Session.Stored r = session.enqueueStored(m.getValue(), m.getKey());
-        if (r == Session.Stored.NO_ROOM) {
-          more = true;
-          break;
-        }
-        if (r == Session.Stored.QUEUED) {
-          queued++;
-        }
-      }
-      session.storeSucceeded();
-      session.storedPending(more && !session.ended());
-      session.backlogOpen(more);
-      // Acks that emptied the outbox while this round ran found nothing pending, and no ack is
-      // left to start the next round: start it now, after the marks those acks queued on this
-      // thread. A round that queued nothing may find only rows queued already (their marks still
-      // to come): a few times in a row, then the retry timer.
-      if (more && session.pending() == 0 && session.takeStoredPending()) {
-        if (queued > 0 || again < 3) {
-          int next = queued > 0 ? 0 : again + 1;
-          store.execute(() -> deliverStored(session, next));
-        } else {
-          session.storedPending(true);
-          retryStoredLater(session, 1);
-        }
-      }
-    } catch (RuntimeException e) {
-      // The next ack, a new message for the user or the retry tries again, whichever comes first.
-      session.storedPending(!session.ended());
-      storeFailed(session, e);
-    }
-  }
-
-  /** Store thread: marks delivered what the client acked while the store failed. */
-  private void markAcked(Session session) {
-    List<Long> unmarked = session.takeAckedUnmarked();
-    for (int i = 0; i < unmarked.size(); i++) {
-      try {
-        markDelivered(session, unmarked.get(i));
-      } catch (RuntimeException e) {
-        unmarked.subList(i, unmarked.size()).forEach(session::ackedUnmarked);
-        throw e;
-      }
-    }
-  }
-
-  /** Store thread: backlog work for the session failed; logs it and schedules the retry. */
-  private void storeFailed(Session session, RuntimeException e) {
-    int failures = session.storeFailed();
-    if (failures == 1) {
-      LOG.error("could not deliver stored messages to session {}", session.id(), e);
-    } else {
-      LOG.warn(
-          "could not deliver stored messages to session {} ({} times in a row): {}",
-          session.id(),
-          failures,
-          e.toString());
-    }
-    retryStoredLater(session, failures);
-  }
-
-  /** Store thread, from the retry timer: a backlog round if one waits, else the marks left. */
-  private void retryStored(Session session) {
-    if (session.takeStoredPending()) {
-      deliverStored(session); // marks first
-      return;
-    }
-    try {
-      markAcked(session);
-      session.storeSucceeded();
-    } catch (RuntimeException e) {
-      storeFailed(session, e);
-    }
-  }
-
-  /**
-   * Store thread: the last backlog round or delivery mark failed, or a round stalled; the retry
-   * runs after 5 s, 10, 20, 40, then every 60 s while failures go on (an ack or a new message may
-   * start a round first). Without it a client with nothing to ack would get its stored messages
-   * only when it reconnects, and senders would never hear of deliveries acked while the store
-   * failed. One timer per session at most.
-   */
-  private void retryStoredLater(Session session, int failures) {
-    if (!session.claimRetry()) {
-      return;
-    }
-    long seconds = Math.min(60, 5L << Math.min(Math.max(failures, 1) - 1, 4));
-    var unused =
-        loop.schedule(
-            () -> {
-              session.retryFired();
-              if (!session.ended()) {
-                store.execute(() -> retryStored(session));
-              }
-            },
-            seconds,
-            TimeUnit.SECONDS);
-  }
-
   /**
    * Tells the users who share a call or a conversation with {@code user} that it came online or
    * went offline. The call peer is read on the call loop at the moment of the change (so the order
@@ -1045,11 +813,6 @@ public final class Switchboard implements AutoCloseable {
         });
   }
 
-  private static ServerMessage chatMessage(StoredMessage s) {
-    return new ServerMessage.ChatMessage(
-        s.msgId(), s.from(), s.to(), s.text(), s.ts().toEpochMilli());
-  }
-
   private void send(Session session, ServerMessage message) {
     if (!session.enqueue(message)) {
       overflowed(session);
@@ -1059,25 +822,6 @@ public final class Switchboard implements AutoCloseable {
   private void replyError(Session session, ErrorCode code, String message, String re) {
     metrics.error(code.wire());
     send(session, ServerMessage.Error.of(code, message, re));
-  }
-
-  /**
-   * True when a string has no unpaired surrogates (so it encodes to valid UTF-8) and no NUL (which
-   * PostgreSQL text refuses).
-   */
-  static boolean wellFormed(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return false;
-        }
-        i++;
-      } else if (Character.isLowSurrogate(c) || c == '\u0000') {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Presence of the named users. */
