@@ -42,7 +42,8 @@ public final class Session {
   // Live chat held back behind the backlog, by store id. Kept here, not re-read from the store:
   // another session of the user may mark a message delivered before this one's round reads it.
   // Null until needed: most sessions never hold one (an idle session's size counts).
-  private java.util.TreeMap<Long, ServerMessage> held;
+  private java.util.TreeMap<Long, Held> held;
+  private long heldBytes; // their encoded lengths: held within the outbox's budget too
   // Chat the client acked that the store failed to mark delivered: marked again before the next
   // backlog round, which would otherwise read the same rows again and again.
   private java.util.Set<Long> ackedUnmarked; // null until needed
@@ -266,30 +267,38 @@ public final class Session {
     return Stored.QUEUED;
   }
 
+  /** A chat message held back, with its encoded length (as it would stand in the outbox). */
+  private record Held(ServerMessage message, int bytes) {}
+
   /**
    * Holds a live chat message back behind the backlog (see {@link #backlogOpen()}) until a round
    * queues it with {@link #enqueueStored}.
    *
-   * @return false when as many are held as the outbox takes (the session must end) or the session
-   *     has ended
+   * @return false when as many are held, by count or size, as the outbox takes (the session must
+   *     end) or the session has ended
    */
   public synchronized boolean hold(ServerMessage message, long msgId) {
     if (ended) {
       return false;
     }
+    int bytes = Codec.encode(lastSeq + 1, message).length();
+    if ((held != null && held.size() >= maxOutbox) || heldBytes + bytes > maxOutboxBytes) {
+      return false;
+    }
     if (held == null) {
       held = new java.util.TreeMap<>();
     }
-    if (held.size() >= maxOutbox) {
-      return false;
-    }
-    held.put(msgId, message);
+    Held before = held.put(msgId, new Held(message, bytes));
+    heldBytes += bytes - (before == null ? 0 : before.bytes());
     return true;
   }
 
   private void unhold(long msgId) {
     if (held != null) {
-      held.remove(msgId);
+      Held h = held.remove(msgId);
+      if (h != null) {
+        heldBytes -= h.bytes();
+      }
       if (held.isEmpty()) {
         held = null;
       }
@@ -298,9 +307,11 @@ public final class Session {
 
   /** The live chat messages held back, up to store id {@code upTo}, in store order (a copy). */
   public synchronized java.util.SortedMap<Long, ServerMessage> held(long upTo) {
-    return held == null
-        ? new java.util.TreeMap<>()
-        : new java.util.TreeMap<>(held.headMap(upTo, true));
+    java.util.SortedMap<Long, ServerMessage> out = new java.util.TreeMap<>();
+    if (held != null) {
+      held.headMap(upTo, true).forEach((id, h) -> out.put(id, h.message()));
+    }
+    return out;
   }
 
   /** The store has marked chat message {@code msgId} delivered: it can no longer come twice. */
@@ -510,6 +521,7 @@ public final class Session {
     outboxBytes = 0;
     chatIdsQueued.clear();
     held = null;
+    heldBytes = 0;
     ackedUnmarked = null;
     return Optional.ofNullable(l);
   }
