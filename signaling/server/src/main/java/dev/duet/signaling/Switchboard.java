@@ -425,9 +425,6 @@ public final class Switchboard implements AutoCloseable {
     } catch (ProtocolException e) {
       return Optional.of(error(e.code(), e.getMessage(), e.re()));
     }
-    if (stopping()) {
-      return Optional.of(error(ErrorCode.INTERNAL, "server shutting down", message.id()));
-    }
     try {
       dispatch(session, message);
     } catch (RuntimeException e) {
@@ -486,19 +483,22 @@ public final class Switchboard implements AutoCloseable {
               c.id());
           return;
         }
-        onLoop(() -> calls.invite(me, c.callId(), c.to(), Boolean.TRUE.equals(c.record()), c.id()));
+        onLoop(
+            session,
+            m.id(),
+            () -> calls.invite(me, c.callId(), c.to(), Boolean.TRUE.equals(c.record()), c.id()));
       }
       case CALL_RINGING -> {
         var c = (ClientMessage.CallRinging) m;
-        onLoop(() -> calls.ringing(me, c.callId(), c.id()));
+        onLoop(session, m.id(), () -> calls.ringing(me, c.callId(), c.id()));
       }
       case CALL_ACCEPT -> {
         var c = (ClientMessage.CallAccept) m;
-        onLoop(() -> calls.accept(me, c.callId(), c.id()));
+        onLoop(session, m.id(), () -> calls.accept(me, c.callId(), c.id()));
       }
       case CALL_REJECT -> {
         var c = (ClientMessage.CallReject) m;
-        onLoop(() -> calls.reject(me, c.callId(), c.id()));
+        onLoop(session, m.id(), () -> calls.reject(me, c.callId(), c.id()));
       }
       case CALL_HANGUP -> {
         var c = (ClientMessage.CallHangup) m;
@@ -508,13 +508,15 @@ public final class Switchboard implements AutoCloseable {
               session, ErrorCode.BAD_REQUEST, "reason must be hangup or media_failed", c.id());
           return;
         }
-        onLoop(() -> calls.hangup(me, c.callId(), reason.get(), c.id()));
+        onLoop(session, m.id(), () -> calls.hangup(me, c.callId(), reason.get(), c.id()));
       }
       case SDP_OFFER -> {
         var c = (ClientMessage.SdpOffer) m;
         if (checkSdp(session, c.sdp(), c.id())) {
           ServerMessage out = new ServerMessage.SdpOffer(c.callId(), c.sdp(), me.user());
-          loop.execute(
+          toLoop(
+              session,
+              c.id(),
               () -> {
                 Optional<Call> relayed = relayedCall(me, c.callId());
                 if (relayed.isPresent()) {
@@ -530,7 +532,9 @@ public final class Switchboard implements AutoCloseable {
         var c = (ClientMessage.SdpAnswer) m;
         if (checkSdp(session, c.sdp(), c.id())) {
           ServerMessage out = new ServerMessage.SdpAnswer(c.callId(), c.sdp(), me.user());
-          loop.execute(
+          toLoop(
+              session,
+              c.id(),
               () -> {
                 if (relayedCall(me, c.callId()).isPresent()) {
                   apply(
@@ -553,7 +557,9 @@ public final class Switchboard implements AutoCloseable {
           return;
         }
         ServerMessage out = new ServerMessage.IceCandidate(c.callId(), c.candidate(), me.user());
-        loop.execute(
+        toLoop(
+            session,
+            c.id(),
             () -> {
               Optional<Call> relayed = relayedCall(me, c.callId());
               if (relayed.isPresent()) {
@@ -588,7 +594,7 @@ public final class Switchboard implements AutoCloseable {
       }
       case CALL_RELAY -> {
         var c = (ClientMessage.CallRelay) m;
-        onLoop(() -> calls.relay(me, c.callId(), relayAvailable(), c.id()));
+        onLoop(session, m.id(), () -> calls.relay(me, c.callId(), relayAvailable(), c.id()));
       }
       case CHAT_SEND -> chat.send(session, (ClientMessage.ChatSend) m);
       case CHAT_READ -> chat.read(session, (ClientMessage.ChatRead) m);
@@ -606,8 +612,18 @@ public final class Switchboard implements AutoCloseable {
     return problem.isEmpty();
   }
 
-  private void onLoop(java.util.function.Supplier<Transition> event) {
-    loop.execute(() -> apply(event.get()));
+  private void onLoop(Session session, String re, java.util.function.Supplier<Transition> event) {
+    toLoop(session, re, () -> apply(event.get()));
+  }
+
+  /**
+   * Runs a client message's work on the call loop; once the loop has stopped (the server is
+   * stopping) the work is dropped and the client told so.
+   */
+  private void toLoop(Session session, String re, Runnable work) {
+    if (loop.submit(work).isCancelled()) { // dropped: see dropWhenStopped
+      replyError(session, ErrorCode.INTERNAL, "server shutting down", re);
+    }
   }
 
   /** Sends a transition's messages and persists the calls it changed. Call loop only. */

@@ -45,6 +45,22 @@ class DropWhenStoppedTest {
   }
 
   @Test
+  void aTimerSetAfterTheStopIsDroppedToo() {
+    // The call loop is a scheduler: its timers (token expiry, retries) go through the same handler.
+    var loop =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
+            1, Threads.daemon("drop-test-loop"), Switchboard::dropWhenStopped);
+    loop.shutdown();
+    AtomicBoolean ran = new AtomicBoolean();
+
+    Future<?> timer = loop.schedule(() -> ran.set(true), 1, TimeUnit.MILLISECONDS);
+
+    assertThat(timer).isCancelled();
+    assertThat(loop.submit(() -> ran.set(true))).isCancelled();
+    assertThat(ran).isFalse();
+  }
+
+  @Test
   void aRunningExecutorThatRefusesStillSaysSo() throws Exception {
     ThreadPoolExecutor executor = executor(new SynchronousQueue<>());
     try {

@@ -16,6 +16,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +139,33 @@ class HttpTransportsIT {
         assertThat(r.statusCode()).as(path).isEqualTo(503);
         assertThat(r.headers().firstValue("Retry-After")).as(path).isPresent();
         assertThat(r.body()).as(path).contains("server shutting down");
+      }
+    }
+  }
+
+  @Test
+  void whileTheServerStopsOpenSessionsStillPingAndAckButCallMessagesAreRefused() {
+    // Between the call loop's stop and the links' close: acks and pings touch only the session
+    // and must go on (a refused ack would queue an error to ack, and so on until 4001).
+    try (TestServer own = TestServer.start()) {
+      List<Client> clients = new ArrayList<>();
+      for (Transport t : new Transport[] {Transport.WS, Transport.SSE, Transport.LONGPOLL}) {
+        clients.add(own.connect("stopping-" + t, t, own.server().port(), null, 0).autoAck());
+      }
+      own.server().switchboard().close(); // the first step of a stop; Jetty still answers
+      for (Client c : clients) {
+        String t = c.transport();
+        String invite = c.send("call.invite", "callId", UUID.randomUUID().toString(), "to", "x");
+        JsonObject refused = c.expectSkipping("error", "presence");
+        assertThat(refused.get("re").getAsString()).as(t).isEqualTo(invite);
+        assertThat(refused.get("message").getAsString()).isEqualTo("server shutting down");
+        long seq = refused.get("seq").getAsLong();
+        for (int i = 0; i < 3; i++) {
+          c.assertExhausted("presence"); // a ping answered, and no error in between
+        }
+        assertThat(c.lastSeq())
+            .as(t + ": nothing but the refusal and the pongs")
+            .isEqualTo(seq + 3);
       }
     }
   }

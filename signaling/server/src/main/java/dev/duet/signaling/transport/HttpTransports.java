@@ -67,6 +67,7 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       Executors.newSingleThreadScheduledExecutor(Threads.daemon("duet-http-transport-timers"));
   private final Set<SseLink> streams = ConcurrentHashMap.newKeySet();
   private final Set<PollLink> pollers = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   public HttpTransports(
       Config config, Authenticator auth, Switchboard switchboard, Metrics metrics) {
@@ -157,6 +158,7 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
     metrics.connectionOpened(link.transport());
     streams.add(link);
     link.start(c.get());
+    closeIfClosed(link);
   }
 
   /**
@@ -180,6 +182,16 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
         switchboard.connect(p, Optional.ofNullable(q.getValue("resume")), lastSeq, link));
   }
 
+  /**
+   * Closes a link just registered if {@link #close()} has begun: it may have gone through the links
+   * before this one was added (a connection that raced the stop).
+   */
+  private void closeIfClosed(dev.duet.signaling.session.Link link) {
+    if (closed) {
+      link.close(GOING_AWAY, "server shutting down");
+    }
+  }
+
   private void poll(Response response, Callback callback, Principal p, Fields q) {
     long after = WebSocketEndpoint.count("after", q.getValue("after"));
     int wait =
@@ -197,6 +209,7 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       link.bind(c.session());
       metrics.connectionOpened(link.transport());
       pollers.add(link);
+      closeIfClosed(link);
       long from = c.resumed() ? lastSeq : 0;
       link.poll(
           from,
@@ -408,6 +421,7 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
 
   @Override
   public void close() {
+    closed = true; // first: a link registered from now on closes itself (closeIfClosed)
     timers.shutdownNow();
     for (SseLink s : streams) {
       try {
