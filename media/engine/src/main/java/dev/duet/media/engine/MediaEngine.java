@@ -97,6 +97,11 @@ public final class MediaEngine implements AutoCloseable {
     return service.objectCount();
   }
 
+  /** The live media object {@code id}, if any (for tests that look inside an element). */
+  public java.util.Optional<dev.duet.media.engine.element.MediaObject> object(String id) {
+    return service.find(id);
+  }
+
   /** Number of sessions the engine knows. */
   public int sessionCount() {
     return service.sessionCount();

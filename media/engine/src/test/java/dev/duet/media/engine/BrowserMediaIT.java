@@ -1,5 +1,6 @@
 package dev.duet.media.engine;
 
+import static dev.duet.media.engine.testing.BrowserPeer.awaitAtLeast;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.duet.media.engine.testing.BrowserPeer;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -379,19 +379,5 @@ class BrowserMediaIT {
     a.connect(b);
     b.connect(a);
     return call;
-  }
-
-  private static void awaitAtLeast(String what, LongSupplier value, long atLeast, int seconds)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    long last = 0;
-    while (System.nanoTime() < deadline) {
-      last = value.getAsLong();
-      if (last >= atLeast) {
-        return;
-      }
-      Thread.sleep(200); // polling browser stats with a deadline
-    }
-    throw new AssertionError(what + ": " + last + " < " + atLeast + " after " + seconds + " s");
   }
 }

@@ -230,15 +230,8 @@ public final class RecorderEndpointObject extends MediaElement {
     queue.set("silent", true);
     Natives.GstLib.INSTANCE.gst_util_set_object_arg(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(queue), "leaky", "downstream");
-    // A failing recording (disk full, a write error) must never reach back to the source's tee,
-    // which stops every branch when one returns an error: errorignore answers OK instead.
-    Element guard = ElementFactory.make("errorignore", null);
-    guard.set("ignore-error", true);
-    guard.set("ignore-notnegotiated", true);
-    guard.set("ignore-notlinked", true);
-    guard.set("ignore-eos", true);
-    Natives.GstLib.INSTANCE.gst_util_set_object_arg(
-        org.freedesktop.gstreamer.glib.Natives.getRawPointer(guard), "convert-to", "ok");
+    // A failing recording (disk full, a write error) must never reach back to the source.
+    Element guard = FlowGuard.create();
     Element sink = ElementFactory.make("fakesink", null);
     sink.set("sync", false);
     sink.set("async", false);
@@ -573,7 +566,7 @@ public final class RecorderEndpointObject extends MediaElement {
       int flow = lastFlow(branches.get(k));
       boolean refusedTwice;
       synchronized (lock) {
-        if (flow > REFUSED) {
+        if (flow > FlowGuard.REFUSED) {
           r.refusedOnLastTick.remove(k);
           if (flow == 0) {
             r.rearms.remove(k); // pushes are accepted again
@@ -676,13 +669,9 @@ public final class RecorderEndpointObject extends MediaElement {
     }
   }
 
-  /** GST_FLOW_NOT_NEGOTIATED: this and lower flow returns are refusals; above, not. */
-  private static final int REFUSED = -4;
-
   /** What errorignore's last push into the recording (or the fakesink) returned. */
   private static int lastFlow(Branch b) {
-    return Natives.GstLib.INSTANCE.gst_pad_get_last_flow_return(
-        org.freedesktop.gstreamer.glib.Natives.getRawPointer(b.out()));
+    return FlowGuard.lastFlow(b.out());
   }
 
   /**
@@ -729,8 +718,7 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     boolean waits = kind == MediaKind.VIDEO && r.resume.start();
     // Re-armed before the keyframe is asked for, so the keyframe finds errorignore pushing.
-    Natives.GstLib.INSTANCE.gst_pad_mark_reconfigure(
-        org.freedesktop.gstreamer.glib.Natives.getRawPointer(branches.get(kind).guardIn()));
+    FlowGuard.rearm(branches.get(kind).guardIn());
     if (waits) {
       askSourceForKeyframe(kind);
     }
@@ -913,7 +901,7 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     for (MediaKind k : r.ghosts.keySet()) {
       int flow = lastFlow(branches.get(k));
-      if (flow <= REFUSED) {
+      if (flow <= FlowGuard.REFUSED) {
         LOG.warn(
             "{}: the recording {} answered {} to its last {} frame",
             id(),

@@ -35,8 +35,11 @@ import org.slf4j.LoggerFactory;
  * Kurento's WebRtcEndpoint on one GStreamer webrtcbin.
  *
  * <p>Media in: each webrtcbin src pad feeds {@code depayloader -> tee}, the tap other elements'
- * inputs link to. Media out: per negotiated kind, {@code queue (leaky) -> payloader -> capsfilter
- * -> webrtcbin sink pad}, the input a source's tee links to. Frames are never decoded.
+ * inputs link to. Media out: per negotiated kind, {@code queue (leaky) -> errorignore -> payloader
+ * -> capssetter -> webrtcbin sink pad}, the input a source's tee links to. Frames are never
+ * decoded. The errorignore ({@link FlowGuard}) keeps this endpoint's failure to take a frame (a
+ * payloader that refused the source's caps) from stopping the source's media; the flow watchdog
+ * re-arms it ({@link #onWatchdogTick}).
  *
  * <p>Threading: SDP state is guarded by {@code lock}, which is never held across a GStreamer call
  * or an event raise. webrtcbin callbacks arrive on GStreamer threads.
@@ -65,6 +68,8 @@ public final class WebRtcEndpointObject extends MediaElement {
   private final Natives.TransceiverCallback onNewTransceiver = this::onNewTransceiver;
   private final Natives.SelectedPairCallback onSelectedPair = this::onSelectedPair;
   private final List<Object> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<MediaKind, InputGuard> inputGuards =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Long> handlerIds = new ArrayList<>();
 
   private final Object lock = new Object();
@@ -520,7 +525,7 @@ public final class WebRtcEndpointObject extends MediaElement {
         });
   }
 
-  /** Graph thread: {@code queue (leaky) -> payloader -> capsfilter -> webrtcbin}. */
+  /** Graph thread: {@code queue (leaky) -> errorignore -> payloader -> capssetter -> webrtcbin}. */
   private void createInput(MediaKind kind, SdpText.Offered offered) {
     Codec codec = offered.codec();
     String caps = codec.rtpCaps(offered.payload());
@@ -546,11 +551,13 @@ public final class WebRtcEndpointObject extends MediaElement {
     Element filter = ElementFactory.make("capssetter", null);
     filter.set("replace", true);
     filter.setCaps(Caps.fromString(caps));
+    Element guard = FlowGuard.create();
     own(queue);
+    own(guard);
     own(pay);
     own(filter);
-    pipeline.gst().addMany(queue, pay, filter);
-    Element.linkMany(queue, pay, filter);
+    pipeline.gst().addMany(queue, guard, pay, filter);
+    Element.linkMany(queue, guard, pay, filter);
     Pointer padPtr = Natives.requestPad(webrtcPtr, "sink_%u", caps);
     if (padPtr == null) {
       throw new EngineException(KmsError.SDP_CONFIGURATION_ERROR, "webrtcbin refused a sink pad");
@@ -558,6 +565,7 @@ public final class WebRtcEndpointObject extends MediaElement {
     Pad sinkPad = org.freedesktop.gstreamer.glib.Natives.objectFor(padPtr, Pad.class, false, true);
     filter.getStaticPad("src").link(sinkPad);
     queue.syncStateWithParent();
+    guard.syncStateWithParent();
     pay.syncStateWithParent();
     filter.syncStateWithParent();
 
@@ -595,7 +603,88 @@ public final class WebRtcEndpointObject extends MediaElement {
       queue.set("silent", true); // no signals per buffer; only video watches for leaks
     }
     watchFlowOut(kind, pay.getStaticPad("src"));
+    inputGuards.put(
+        kind,
+        new InputGuard(
+            kind, guard.getStaticPad("sink"), guard.getStaticPad("src"), waitForKeyframe));
     publishInput(kind, new Input(queueSink, codec.encodingName, waitForKeyframe));
+  }
+
+  /**
+   * Watchdog thread, every 500 ms: re-arms the guard of an input whose last frame was refused (see
+   * {@link InputGuard}). One native read per input and tick; nothing per frame.
+   */
+  @Override
+  protected void onWatchdogTick(long now) {
+    if (inputGuards == null) {
+      return; // registered by MediaElement's constructor, before this one has run
+    }
+    for (InputGuard g : inputGuards.values()) {
+      g.check(now);
+    }
+  }
+
+  /** How long after a refusal the first re-arm comes; each one in a row waits twice as long. */
+  private static final long REARM_FIRST_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private static final long REARM_MAX_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  /**
+   * The guard of one input. After a refusal it drops frames until re-armed; it is re-armed after
+   * 0.5 s, then 1, 2, 4 ... up to every 30 s while the refusals go on (each one posts an error),
+   * and video then waits for a keyframe (asked for), as a delta frame after the gap would not
+   * decode. Watchdog thread only.
+   */
+  private final class InputGuard {
+    private final MediaKind kind;
+    private final Pad in;
+    private final Pad out;
+    private final Runnable waitForKeyframe;
+    private long wait = REARM_FIRST_NANOS;
+    private long refusedAt = -1; // when the current refusal was first seen, or -1
+    private int rearms; // in a row, without an accepted frame between them
+
+    InputGuard(MediaKind kind, Pad in, Pad out, Runnable waitForKeyframe) {
+      this.kind = kind;
+      this.in = in;
+      this.out = out;
+      this.waitForKeyframe = waitForKeyframe;
+    }
+
+    void check(long now) {
+      int flow = FlowGuard.lastFlow(out);
+      if (flow > FlowGuard.REFUSED) {
+        if (flow == 0 && rearms > 0) {
+          LOG.info("{}: its {} input takes frames again", id(), kind.sdpName());
+          rearms = 0;
+          wait = REARM_FIRST_NANOS;
+        }
+        refusedAt = -1;
+        return;
+      }
+      if (refusedAt < 0) {
+        refusedAt = now;
+      }
+      if (now - refusedAt < wait) {
+        return;
+      }
+      String name = Natives.GstLib.INSTANCE.gst_flow_get_name(flow);
+      if (rearms == 0) {
+        LOG.warn(
+            "{}: its {} input refused a frame ({}); frames dropped until it takes them again",
+            id(),
+            kind.sdpName(),
+            name);
+      } else {
+        LOG.debug("{}: its {} input refused a frame again ({})", id(), kind.sdpName(), name);
+      }
+      rearms++;
+      refusedAt = -1;
+      wait = Math.min(REARM_MAX_NANOS, wait * 2);
+      // The keyframe wait first, so the frame the re-armed guard lets through is a keyframe.
+      waitForKeyframe.run();
+      FlowGuard.rearm(in);
+    }
   }
 
   /** webrtcbin streaming thread: a remote stream appeared; build its depayloader and tee. */

@@ -88,6 +88,11 @@ public final class KurentoService implements EventSink, AutoCloseable {
     return objects.size();
   }
 
+  /** The live media object {@code id}, if any (for tests that look inside an element). */
+  public Optional<MediaObject> find(String id) {
+    return Optional.ofNullable(objects.get(id));
+  }
+
   /** Number of known sessions. */
   public int sessionCount() {
     return sessions.size();

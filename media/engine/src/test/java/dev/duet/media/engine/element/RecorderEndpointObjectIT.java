@@ -223,48 +223,9 @@ class RecorderEndpointObjectIT {
     return Params.of(o);
   }
 
-  /**
-   * On the recording's video path, inside its bin: lets a second of frames through, refuses the
-   * next one with NOT_NEGOTIATED (the pad's push returns what the probe sets, as if the muxer had
-   * refused it), then counts down once a frame 5 s later reaches it. Per-frame Java is fine here.
-   */
-  private static final class RefuseOneFrame implements Probes.Callback {
-    private static final int HANDLED = 4; // GST_PAD_PROBE_HANDLED
-    private static final int NOT_NEGOTIATED = -4; // GST_FLOW_NOT_NEGOTIATED
-    private static final long INFO_FLOW_RET = 40; // GstPadProbeInfo.ABI.abi.flow_ret (64-bit)
-
-    final CountDownLatch fiveSecondsLater = new CountDownLatch(1);
-    volatile long refusedPts = -1;
-    final AtomicInteger frames = new AtomicInteger();
-    private long firstPts = -1; // streaming thread only
-
-    @Override
-    public int invoke(Pointer pad, Pointer info, Pointer data) {
-      Pointer buffer = Probes.data(info);
-      long pts = Probes.pts(buffer);
-      frames.incrementAndGet();
-      if (firstPts < 0) {
-        firstPts = pts;
-      }
-      if (refusedPts < 0 && pts - firstPts >= SECOND) {
-        refusedPts = pts;
-        info.setInt(INFO_FLOW_RET, NOT_NEGOTIATED);
-        Gst.INSTANCE.gst_mini_object_unref(buffer); // HANDLED: the buffer is the probe's
-        return HANDLED;
-      }
-      if (refusedPts >= 0 && pts - refusedPts >= 5 * SECOND) {
-        fiveSecondsLater.countDown();
-        return Probes.REMOVE;
-      }
-      return Probes.OK;
-    }
-  }
-
   /** The GStreamer calls only this test needs. */
   private interface Gst extends Library {
     Gst INSTANCE = Native.load("gstreamer-1.0", Gst.class);
-
-    void gst_mini_object_unref(Pointer object);
 
     long gst_pad_get_offset(Pointer pad);
   }

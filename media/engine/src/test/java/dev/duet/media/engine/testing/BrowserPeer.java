@@ -4,6 +4,8 @@ import dev.duet.testsupport.Chromium;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.kurento.client.IceCandidate;
 import org.kurento.client.WebRtcEndpoint;
 import org.openqa.selenium.JavascriptExecutor;
@@ -132,5 +134,20 @@ public final class BrowserPeer implements AutoCloseable {
   @Override
   public void close() {
     chromium.close();
+  }
+
+  /** Waits until a browser figure (frames decoded, packets received) reaches {@code atLeast}. */
+  public static void awaitAtLeast(String what, LongSupplier value, long atLeast, int seconds)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    long last = 0;
+    while (System.nanoTime() < deadline) {
+      last = value.getAsLong();
+      if (last >= atLeast) {
+        return;
+      }
+      Thread.sleep(200); // polling browser stats with a deadline
+    }
+    throw new AssertionError(what + ": " + last + " < " + atLeast + " after " + seconds + " s");
   }
 }

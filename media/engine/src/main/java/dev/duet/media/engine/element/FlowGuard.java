@@ -1,0 +1,45 @@
+package dev.duet.media.engine.element;
+
+import dev.duet.media.engine.gst.Natives;
+import org.freedesktop.gstreamer.Element;
+import org.freedesktop.gstreamer.ElementFactory;
+import org.freedesktop.gstreamer.Pad;
+
+/**
+ * An {@code errorignore} that keeps a failing branch from reaching back to its source. A tee stops
+ * every branch when one of them returns an error, and a queue whose downstream failed stops its
+ * thread and answers that failure to every later push; so one sink whose payloader refused caps, or
+ * one recording that could not write, would stop the source's whole media (its other sinks, its
+ * recordings, the socket reader itself). The guard answers OK instead and, after a refusal, drops
+ * the branch's buffers until it is re-armed ({@link #rearm}).
+ */
+final class FlowGuard {
+  /** GST_FLOW_NOT_NEGOTIATED: this and lower (ERROR, NOT_SUPPORTED, ...) are refusals. */
+  static final int REFUSED = -4;
+
+  private FlowGuard() {}
+
+  /** A new guard element (not yet in a bin). */
+  static Element create() {
+    Element guard = ElementFactory.make("errorignore", null);
+    guard.set("ignore-error", true);
+    guard.set("ignore-notnegotiated", true);
+    guard.set("ignore-notlinked", true);
+    guard.set("ignore-eos", true);
+    Natives.GstLib.INSTANCE.gst_util_set_object_arg(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(guard), "convert-to", "ok");
+    return guard;
+  }
+
+  /** What the guard's last push out of {@code out} (its src pad) returned (a GstFlowReturn). */
+  static int lastFlow(Pad out) {
+    return Natives.GstLib.INSTANCE.gst_pad_get_last_flow_return(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(out));
+  }
+
+  /** Lets the guard whose sink pad is {@code in} push again; a new refusal latches it again. */
+  static void rearm(Pad in) {
+    Natives.GstLib.INSTANCE.gst_pad_mark_reconfigure(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(in));
+  }
+}
