@@ -127,6 +127,25 @@ class BrowserMediaIT {
   }
 
   @Test
+  void aBrowserThatNamesItsAddressesWithMdnsStillConnects() throws Exception {
+    // Chromium hides a page's addresses behind *.local names unless the page may use the camera
+    // or microphone. The engine cannot resolve them (no mDNS resolver); the browser's own
+    // connectivity checks must reach it and make the pair, with a peer-reflexive candidate.
+    WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
+    WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();
+    EndpointEvents aEvents = new EndpointEvents(a);
+    EndpointEvents bEvents = new EndpointEvents(b);
+    a.connect(b);
+    alice.negotiate(a, aEvents);
+    java.util.List<String> named = bob.negotiateWithMdnsNames(b, bEvents);
+    assertThat(named).isNotEmpty().allSatisfy(c -> assertThat(c).contains(".local "));
+    awaitAtLeast("bob decodes alice", bob::framesDecoded, 51, 30);
+    assertThat(bob.audioPacketsReceived()).isPositive();
+    assertThat(bEvents.selectedPair.get(5, TimeUnit.SECONDS).getRemoteCandidate())
+        .contains("typ prflx");
+  }
+
+  @Test
   void lateConnectedSinkDecodesVideoWithinTwoSeconds() throws Exception {
     WebRtcEndpoint a = new WebRtcEndpoint.Builder(pipeline).build();
     WebRtcEndpoint b = new WebRtcEndpoint.Builder(pipeline).build();

@@ -57,23 +57,70 @@ public final class BrowserPeer implements AutoCloseable {
         (String) async("return await window.makeOffer(arguments[0]);", videoCodec));
   }
 
+  /**
+   * As {@link #negotiate(WebRtcEndpoint, EndpointEvents)}, with every address in the page's
+   * candidates replaced by an mDNS name ({@code <uuid>.local}), as Chromium sends them from a page
+   * without camera or microphone permission (headless Chromium here never does it by itself).
+   *
+   * @return the candidates the endpoint got
+   */
+  public List<String> negotiateWithMdnsNames(WebRtcEndpoint endpoint, EndpointEvents events)
+      throws Exception {
+    String offer = (String) async("return await window.makeOffer(arguments[0]);", "VP8");
+    List<String> named = exchange(endpoint, events, offer, BrowserPeer::mdnsName);
+    // The endpoint cannot reach the page (it has no address of it): the page must check the
+    // endpoint's candidates, so it must have every one, also those that came after
+    // IceGatheringDone (kurento-client hands events over unordered). A real client trickles them;
+    // so does this, until the page is connected.
+    int sent = events.awaitCandidates().size();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!List.of("connected", "completed").contains(async("return await window.iceState();"))
+        && System.nanoTime() < deadline) {
+      List<Map<String, Object>> late = events.candidatesFrom(sent);
+      if (!late.isEmpty()) {
+        async("return await window.addCandidates(arguments[0]);", late);
+        sent += late.size();
+      }
+      Thread.sleep(100); // polling the page's ICE state with a deadline
+    }
+    return named;
+  }
+
+  /** The candidate with its connection address (the fifth field) replaced by an mDNS name. */
+  private static String mdnsName(String candidate) {
+    String[] f = candidate.split(" ");
+    f[4] = java.util.UUID.randomUUID() + ".local";
+    return String.join(" ", f);
+  }
+
   private void exchange(WebRtcEndpoint endpoint, EndpointEvents events, String offer)
+      throws Exception {
+    var unused = exchange(endpoint, events, offer, c -> c);
+  }
+
+  private List<String> exchange(
+      WebRtcEndpoint endpoint,
+      EndpointEvents events,
+      String offer,
+      java.util.function.UnaryOperator<String> rewrite)
       throws Exception {
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> candidates =
         (List<Map<String, Object>>) async("return await window.takeCandidates();");
+    List<String> sent = new java.util.ArrayList<>();
     for (Map<String, Object> c : candidates) {
+      String candidate = rewrite.apply((String) c.get("candidate"));
+      sent.add(candidate);
       endpoint.addIceCandidate(
           new IceCandidate(
-              (String) c.get("candidate"),
-              (String) c.get("sdpMid"),
-              ((Number) c.get("sdpMLineIndex")).intValue()));
+              candidate, (String) c.get("sdpMid"), ((Number) c.get("sdpMLineIndex")).intValue()));
     }
     String answer = endpoint.processOffer(offer);
     endpoint.gatherCandidates();
     List<Map<String, Object>> engineCandidates = events.awaitCandidates();
     async(
         "return await window.acceptAnswer(arguments[0], arguments[1]);", answer, engineCandidates);
+    return sent;
   }
 
   /** A complete (non-trickle) offer, candidates inside: Janus's flow. */

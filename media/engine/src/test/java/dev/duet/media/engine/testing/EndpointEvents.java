@@ -4,14 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.kurento.client.WebRtcEndpoint;
 
 /** Records an endpoint's ICE and flow events as kurento-client delivers them. */
 public final class EndpointEvents {
-  private final ConcurrentLinkedQueue<Map<String, Object>> candidates =
-      new ConcurrentLinkedQueue<>();
+  private final List<Map<String, Object>> candidates =
+      java.util.Collections.synchronizedList(new ArrayList<>());
   private final CompletableFuture<Void> gatheringDone = new CompletableFuture<>();
   public final CompletableFuture<Void> connected = new CompletableFuture<>();
   public final CompletableFuture<Void> videoFlowingIn = new CompletableFuture<>();
@@ -57,9 +56,20 @@ public final class EndpointEvents {
     }
   }
 
-  /** Every candidate found, once IceGatheringDone arrived (events are unordered: wait for it). */
+  /**
+   * The candidates found by the time IceGatheringDone arrived. kurento-client hands events to
+   * listeners unordered, so some may still come after it: see {@link #candidatesFrom}.
+   */
   public List<Map<String, Object>> awaitCandidates() throws Exception {
     gatheringDone.get(20, TimeUnit.SECONDS);
-    return new ArrayList<>(candidates);
+    return candidatesFrom(0);
+  }
+
+  /** The candidates found so far, from the {@code index}th on. */
+  public List<Map<String, Object>> candidatesFrom(int index) {
+    synchronized (candidates) {
+      return new ArrayList<>(
+          candidates.subList(Math.min(index, candidates.size()), candidates.size()));
+    }
   }
 }
