@@ -112,7 +112,9 @@ final class Chat {
       replies.error(session, ErrorCode.RATE_LIMITED, "too many chat messages; slow down", m.id());
       return;
     }
-    store.execute(
+    toStore(
+        session,
+        m.id(),
         () -> {
           MessageStore.Appended a;
           try {
@@ -152,7 +154,9 @@ final class Chat {
 
   /** {@code chat.read}: marks a message to this user read and tells its sender. */
   void read(Session session, ClientMessage.ChatRead m) {
-    store.execute(
+    toStore(
+        session,
+        m.id(),
         () -> {
           try {
             Optional<StoredMessage> found = messages.find(m.msgId());
@@ -171,6 +175,16 @@ final class Chat {
             replies.error(session, ErrorCode.INTERNAL, "read receipt not stored; retry", m.id());
           }
         });
+  }
+
+  /**
+   * Runs a client request's store work; once the store has stopped (the server is stopping) the
+   * work is dropped (see Switchboard.dropWhenStopped) and the client told so.
+   */
+  private void toStore(Session session, String re, Runnable work) {
+    if (store.submit(work).isCancelled()) {
+      replies.error(session, ErrorCode.INTERNAL, "server shutting down", re);
+    }
   }
 
   /** Frames the client acked: chat messages among them count as delivered. */

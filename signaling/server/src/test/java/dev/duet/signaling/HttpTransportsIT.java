@@ -144,7 +144,7 @@ class HttpTransportsIT {
   }
 
   @Test
-  void whileTheServerStopsOpenSessionsStillPingAndAckButCallMessagesAreRefused() {
+  void whileTheServerStopsOpenSessionsStillPingAndAckButCallAndChatWorkIsRefused() {
     // Between the call loop's stop and the links' close: acks and pings touch only the session
     // and must go on (a refused ack would queue an error to ack, and so on until 4001).
     try (TestServer own = TestServer.start()) {
@@ -155,16 +155,21 @@ class HttpTransportsIT {
       own.server().switchboard().close(); // the first step of a stop; Jetty still answers
       for (Client c : clients) {
         String t = c.transport();
+        // Work for the stopped call loop and store is refused, with an answer.
         String invite = c.send("call.invite", "callId", UUID.randomUUID().toString(), "to", "x");
-        JsonObject refused = c.expectSkipping("error", "presence");
-        assertThat(refused.get("re").getAsString()).as(t).isEqualTo(invite);
-        assertThat(refused.get("message").getAsString()).isEqualTo("server shutting down");
-        long seq = refused.get("seq").getAsLong();
+        String chat = c.send("chat.send", "to", "x", "text", "hi", "clientMsgId", "m-" + t);
+        long seq = 0;
+        for (String id : new String[] {invite, chat}) {
+          JsonObject refused = c.expectSkipping("error", "presence");
+          assertThat(refused.get("re").getAsString()).as(t).isEqualTo(id);
+          assertThat(refused.get("message").getAsString()).isEqualTo("server shutting down");
+          seq = refused.get("seq").getAsLong();
+        }
         for (int i = 0; i < 3; i++) {
           c.assertExhausted("presence"); // a ping answered, and no error in between
         }
         assertThat(c.lastSeq())
-            .as(t + ": nothing but the refusal and the pongs")
+            .as(t + ": nothing but the refusals and the pongs")
             .isEqualTo(seq + 3);
       }
     }

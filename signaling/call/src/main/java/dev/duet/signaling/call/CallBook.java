@@ -58,6 +58,7 @@ public final class CallBook {
         }
       };
   private final Map<EndReason, Long> endCounts = new EnumMap<>(EndReason.class);
+  private boolean shutDown; // no call starts once shutdown() has ended them all
 
   public CallBook(Clock clock, CallPolicy policy) {
     this.clock = clock;
@@ -66,6 +67,11 @@ public final class CallBook {
 
   /** {@code caller} invites {@code to}. */
   public Transition invite(Party caller, String callId, String to, boolean record, String re) {
+    if (shutDown) {
+      // A stopping server's call loop still runs what was queued before it stopped: an invite
+      // among that must not start a call after every call was ended.
+      return Transition.error(caller, ErrorCode.INTERNAL, "server shutting down", re);
+    }
     if (callId == null || !CALL_ID.matcher(callId).matches()) {
       return Transition.error(
           caller, ErrorCode.BAD_REQUEST, "callId must be 1-64 of [A-Za-z0-9._:-]", re);
@@ -299,8 +305,9 @@ public final class CallBook {
     return b.build();
   }
 
-  /** Ends every live call with {@code server_shutdown}. */
+  /** Ends every live call with {@code server_shutdown}; invites are refused from then on. */
   public Transition shutdown() {
+    shutDown = true;
     Transition.Builder b = new Transition.Builder();
     for (Live call : List.copyOf(calls.values())) {
       b.merge(finish(call, EndReason.SERVER_SHUTDOWN));

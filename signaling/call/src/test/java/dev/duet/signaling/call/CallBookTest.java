@@ -953,6 +953,18 @@ class CallBookTest {
   }
 
   @Test
+  void noCallStartsAfterShutdown() {
+    book.shutdown();
+
+    // An invite the call loop had queued before it stopped still runs: it must not start a call.
+    Transition t = book.invite(A1, ID, "bob", false, "c-1");
+
+    assertError(t, A1, ErrorCode.INTERNAL, "c-1");
+    assertThat(t.changed()).isEmpty();
+    assertThat(book.countByState().values()).allMatch(n -> n == 0L);
+  }
+
+  @Test
   void countByStateCountsLiveCallsAndLeavesEndedOut() {
     assertThat(book.countByState())
         .containsOnly(

@@ -156,8 +156,8 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       return;
     }
     metrics.connectionOpened(link.transport());
+    link.start(c.get()); // first: a link closed before it started would never end its session
     streams.add(link);
-    link.start(c.get());
     closeIfClosed(link);
   }
 
