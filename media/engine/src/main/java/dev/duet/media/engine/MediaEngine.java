@@ -1,9 +1,11 @@
 package dev.duet.media.engine;
 
+import dev.duet.media.engine.element.MediaObject;
 import dev.duet.media.engine.rpc.KurentoService;
 import dev.duet.media.engine.rpc.KurentoSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
@@ -97,8 +99,11 @@ public final class MediaEngine implements AutoCloseable {
     return service.objectCount();
   }
 
-  /** The live media object {@code id}, if any (for tests that look inside an element). */
-  public java.util.Optional<dev.duet.media.engine.element.MediaObject> object(String id) {
+  /**
+   * The live media object {@code id}, if any. For tests that look inside an element of an
+   * in-process engine; not an API for applications, which speak the Kurento protocol.
+   */
+  public Optional<MediaObject> object(String id) {
     return service.find(id);
   }
 

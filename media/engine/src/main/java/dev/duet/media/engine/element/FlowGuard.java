@@ -10,8 +10,12 @@ import org.freedesktop.gstreamer.Pad;
  * every branch when one of them returns an error, and a queue whose downstream failed stops its
  * thread and answers that failure to every later push; so one sink whose payloader refused caps, or
  * one recording that could not write, would stop the source's whole media (its other sinks, its
- * recordings, the socket reader itself). The guard answers OK instead and, after a refusal, drops
- * the branch's buffers until it is re-armed ({@link #rearm}).
+ * recordings, the socket reader itself). The guard answers OK instead and, after any return other
+ * than OK, drops the branch's buffers until it is re-armed ({@link #rearm}).
+ *
+ * <p>GStreamer 1.22's errorignore converts ERROR, NOT_NEGOTIATED, NOT_LINKED and EOS only:
+ * NOT_SUPPORTED, FLUSHING and custom errors still go back to the source. None of Duet's branches
+ * returns those while it runs.
  */
 final class FlowGuard {
   /** GST_FLOW_NOT_NEGOTIATED: this and lower (ERROR, NOT_SUPPORTED, ...) are refusals. */
@@ -40,6 +44,15 @@ final class FlowGuard {
   /** Lets the guard whose sink pad is {@code in} push again; a new refusal latches it again. */
   static void rearm(Pad in) {
     Natives.GstLib.INSTANCE.gst_pad_mark_reconfigure(
+        org.freedesktop.gstreamer.glib.Natives.getRawPointer(in));
+  }
+
+  /**
+   * Whether the last {@link #rearm} of the guard whose sink pad is {@code in} is still unused (no
+   * buffer has reached the guard since): its last flow is then the old one.
+   */
+  static boolean rearmPending(Pad in) {
+    return Natives.GstLib.INSTANCE.gst_pad_needs_reconfigure(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(in));
   }
 }

@@ -624,16 +624,19 @@ public final class WebRtcEndpointObject extends MediaElement {
     }
   }
 
+  private static final int FLUSHING = -2; // GST_FLOW_FLUSHING
+
   /** How long after a refusal the first re-arm comes; each one in a row waits twice as long. */
   private static final long REARM_FIRST_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private static final long REARM_MAX_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   /**
-   * The guard of one input. After a refusal it drops frames until re-armed; it is re-armed after
-   * 0.5 s, then 1, 2, 4 ... up to every 30 s while the refusals go on (each one posts an error),
-   * and video then waits for a keyframe (asked for), as a delta frame after the gap would not
-   * decode. Watchdog thread only.
+   * The guard of one input. After a refusal it drops frames until re-armed; it is re-armed 0.5 to 1
+   * s later (the watchdog's tick), then after 1, 2, 4 ... up to 30 s while refusals go on (a
+   * payloader refusing caps posts an error each time), and video then waits for a keyframe (asked
+   * for), as a delta frame after the gap would not decode. A re-arm no frame has used yet is not
+   * counted again. Watchdog thread only.
    */
   private final class InputGuard {
     private final MediaKind kind;
@@ -652,8 +655,12 @@ public final class WebRtcEndpointObject extends MediaElement {
     }
 
     void check(long now) {
+      if (FlowGuard.rearmPending(in)) {
+        return; // no frame since the last re-arm (a keyframe still awaited, a quiet source)
+      }
       int flow = FlowGuard.lastFlow(out);
-      if (flow > FlowGuard.REFUSED) {
+      // errorignore latches on anything but OK; FLUSHING is a pad that never pushed or a flush.
+      if (flow == 0 || flow == FLUSHING) {
         if (flow == 0 && rearms > 0) {
           LOG.info("{}: its {} input takes frames again", id(), kind.sdpName());
           rearms = 0;

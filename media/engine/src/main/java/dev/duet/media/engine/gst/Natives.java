@@ -94,6 +94,9 @@ public final class Natives {
      */
     void gst_pad_mark_reconfigure(Pointer pad);
 
+    /** Whether the pad's NEED_RECONFIGURE flag is set (not yet read by its element). */
+    boolean gst_pad_needs_reconfigure(Pointer pad);
+
     /** The ghost pad's internal pad (a source pad inside the bin); unref it. */
     Pointer gst_proxy_pad_get_internal(Pointer pad);
   }
