@@ -67,12 +67,12 @@ public final class BrowserPeer implements AutoCloseable {
   public List<String> negotiateWithMdnsNames(WebRtcEndpoint endpoint, EndpointEvents events)
       throws Exception {
     String offer = (String) async("return await window.makeOffer(arguments[0]);", "VP8");
-    List<String> named = exchange(endpoint, events, offer, BrowserPeer::mdnsName);
+    Exchanged x = exchange(endpoint, events, offer, BrowserPeer::mdnsName);
     // The endpoint cannot reach the page (it has no address of it): the page must check the
     // endpoint's candidates, so it must have every one, also those that came after
     // IceGatheringDone (kurento-client hands events over unordered). A real client trickles them;
     // so does this, until the page is connected.
-    int sent = events.awaitCandidates().size();
+    int sent = x.toPage();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!List.of("connected", "completed").contains(async("return await window.iceState();"))
         && System.nanoTime() < deadline) {
@@ -83,7 +83,7 @@ public final class BrowserPeer implements AutoCloseable {
       }
       Thread.sleep(100); // polling the page's ICE state with a deadline
     }
-    return named;
+    return x.toEndpoint();
   }
 
   /** The candidate with its connection address (the fifth field) replaced by an mDNS name. */
@@ -98,7 +98,13 @@ public final class BrowserPeer implements AutoCloseable {
     var unused = exchange(endpoint, events, offer, c -> c);
   }
 
-  private List<String> exchange(
+  /**
+   * What an exchange handed over: the page's candidates as the endpoint got them, and how many of
+   * the endpoint's candidates the page got with the answer.
+   */
+  private record Exchanged(List<String> toEndpoint, int toPage) {}
+
+  private Exchanged exchange(
       WebRtcEndpoint endpoint,
       EndpointEvents events,
       String offer,
@@ -120,7 +126,7 @@ public final class BrowserPeer implements AutoCloseable {
     List<Map<String, Object>> engineCandidates = events.awaitCandidates();
     async(
         "return await window.acceptAnswer(arguments[0], arguments[1]);", answer, engineCandidates);
-    return sent;
+    return new Exchanged(sent, engineCandidates.size());
   }
 
   /** A complete (non-trickle) offer, candidates inside: Janus's flow. */
