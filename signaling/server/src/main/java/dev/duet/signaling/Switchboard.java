@@ -901,26 +901,14 @@ public final class Switchboard implements AutoCloseable {
     @Override
     protected void afterExecute(Runnable task, Throwable thrown) {
       super.afterExecute(task, thrown);
-      Throwable failure = thrown;
-      if (failure == null
-          && task instanceof java.util.concurrent.Future<?> f
-          && f.isDone()
-          && !f.isCancelled()) {
-        try {
-          f.get();
-        } catch (ExecutionException e) {
-          failure = e.getCause();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      if (failure != null) {
-        LOG.error("a call-loop task failed", failure);
-      }
+      logFailure(task, thrown, "a call-loop task failed");
     }
   }
 
-  /** A one-thread executor whose tasks are dropped once it has stopped (see dropWhenStopped). */
+  /**
+   * A one-thread executor whose tasks are dropped once it has stopped (see dropWhenStopped), and
+   * whose failures are logged, also those of tasks given with {@code submit}.
+   */
   private static ExecutorService singleThread(String name) {
     return new java.util.concurrent.ThreadPoolExecutor(
         1,
@@ -929,7 +917,33 @@ public final class Switchboard implements AutoCloseable {
         TimeUnit.SECONDS,
         new java.util.concurrent.LinkedBlockingQueue<>(),
         Threads.daemon(name),
-        Switchboard::dropWhenStopped);
+        Switchboard::dropWhenStopped) {
+      @Override
+      protected void afterExecute(Runnable task, Throwable thrown) {
+        super.afterExecute(task, thrown);
+        logFailure(task, thrown, "a " + name + " task failed");
+      }
+    };
+  }
+
+  /** Logs what a task threw: {@code thrown}, or the failure its future keeps. */
+  private static void logFailure(Runnable task, Throwable thrown, String what) {
+    Throwable failure = thrown;
+    if (failure == null
+        && task instanceof java.util.concurrent.Future<?> f
+        && f.isDone()
+        && !f.isCancelled()) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        failure = e.getCause();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (failure != null) {
+      LOG.error(what, failure);
+    }
   }
 
   /**
