@@ -3,6 +3,8 @@ package dev.duet.media.engine;
 import static dev.duet.media.engine.testing.BrowserPeer.awaitAtLeast;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.duet.media.engine.element.Inside;
+import dev.duet.media.engine.element.RefuseOneFrame;
 import dev.duet.media.engine.testing.BrowserPeer;
 import dev.duet.media.engine.testing.EndpointEvents;
 import dev.duet.media.engine.testing.PageServer;
@@ -35,6 +37,7 @@ class BrowserMediaIT {
   private BrowserPeer alice;
   private BrowserPeer bob;
   private MediaPipeline pipeline;
+  private RefuseOneFrame refuse; // a field: native code calls it until the pipeline goes
 
   @BeforeAll
   static void startEngine() throws Exception {
@@ -143,6 +146,29 @@ class BrowserMediaIT {
     assertThat(bob.audioPacketsReceived()).isPositive();
     assertThat(bEvents.selectedPair.get(5, TimeUnit.SECONDS).getRemoteCandidate())
         .contains("typ prflx");
+  }
+
+  @Test
+  void aSinkThatRefusesAFrameStopsNeitherTheSourceNorItsOwnVideo() throws Exception {
+    BothWays call = connectedBothWays();
+    alice.negotiate(call.a(), call.aEvents());
+    bob.negotiate(call.b(), call.bEvents());
+    awaitAtLeast("alice decodes bob", alice::framesDecoded, 51, 30);
+
+    // Bob's video on its way out to alice: her endpoint's VP8 payloader refuses one frame, as one
+    // that refused the source's caps does.
+    refuse = Inside.refuseOneFrame(engine, call.a().getId(), "rtpvp8pay");
+    assertThat(refuse.refused.await(10, TimeUnit.SECONDS))
+        .as("a frame refused (%d frames seen)", refuse.frames.get())
+        .isTrue();
+    long heard = alice.audioPacketsReceived();
+    long seen = alice.framesDecoded();
+
+    // Bob's endpoint reads his audio and video from one socket: a refusal that reached back to it
+    // would have stopped both (it did, before the guard). And alice's video comes back.
+    awaitAtLeast("alice hears bob after the refusal", alice::audioPacketsReceived, heard + 100, 10);
+    awaitAtLeast("alice sees bob again", alice::framesDecoded, seen + 40, 10);
+    awaitAtLeast("bob still decodes alice", bob::framesDecoded, bob.framesDecoded() + 40, 10);
   }
 
   @Test

@@ -21,20 +21,6 @@ class LocalSessionsTest {
   private final SettableClock clock = new SettableClock();
   private final LocalSessions sessions = new LocalSessions(clock, 64, 1 << 20, LIFE, delay -> {});
 
-  /** A connection that carries nothing: these tests are about tokens. */
-  private record Conn(String name) implements Link {
-    @Override
-    public void wake() {}
-
-    @Override
-    public void close(int code, String reason) {}
-
-    @Override
-    public String transport() {
-      return "test";
-    }
-  }
-
   private Optional<SessionStore.Resumed> resume(String token, Link link) {
     return sessions.resume(token, "alice", link, 0);
   }
@@ -47,43 +33,45 @@ class LocalSessionsTest {
   void thePresentedTokenLastsItsLifeFromTheResumeThatMadeItAndNoLonger() {
     Session s = sessions.create(principal());
     String first = s.resumeToken();
-    String second = tokenOf(resume(first, new Conn("1"))); // its welcome is lost
+    String second = tokenOf(resume(first, new QuietLink("1"))); // its welcome is lost
     clock.advance(LIFE.minusSeconds(1));
-    String third = tokenOf(resume(first, new Conn("2"))); // lost again; first still good
-    assertThat(resume(second, new Conn("x"))).as("the token of the first lost welcome").isEmpty();
+    String third = tokenOf(resume(first, new QuietLink("2"))); // lost again; first still good
+    assertThat(resume(second, new QuietLink("x")))
+        .as("the token of the first lost welcome")
+        .isEmpty();
     clock.advance(Duration.ofSeconds(2));
-    assertThat(resume(first, new Conn("3")))
+    assertThat(resume(first, new QuietLink("3")))
         .as("the presented token once its life is over, used again or not")
         .isEmpty();
-    assertThat(resume(third, new Conn("4"))).isPresent();
+    assertThat(resume(third, new QuietLink("4"))).isPresent();
   }
 
   @Test
   void onlyAFrameOnTheAttachedLinkSpendsThePresentedToken() {
     Session s = sessions.create(principal());
     String first = s.resumeToken();
-    Link replaced = new Conn("replaced");
-    Link current = new Conn("current");
+    Link replaced = new QuietLink("replaced");
+    Link current = new QuietLink("current");
     String second = tokenOf(resume(first, replaced));
     String third = tokenOf(resume(first, current));
     sessions.confirmed(s, replaced); // a late frame of the replaced link shows nothing
-    String fourth = tokenOf(resume(first, new Conn("again")));
+    String fourth = tokenOf(resume(first, new QuietLink("again")));
     assertThat(List.of(second, third, fourth)).doesNotHaveDuplicates();
 
-    Link attached = new Conn("attached");
+    Link attached = new QuietLink("attached");
     String fifth = tokenOf(resume(first, attached));
     sessions.confirmed(s, attached);
-    assertThat(resume(first, new Conn("late"))).isEmpty();
-    assertThat(resume(fifth, new Conn("newest"))).isPresent();
+    assertThat(resume(first, new QuietLink("late"))).isEmpty();
+    assertThat(resume(fifth, new QuietLink("newest"))).isPresent();
   }
 
   @Test
   void resumingWithTheNewestSpendsTheOneBefore() {
     Session s = sessions.create(principal());
     String first = s.resumeToken();
-    String second = tokenOf(resume(first, new Conn("1")));
-    String third = tokenOf(resume(second, new Conn("2")));
-    assertThat(resume(first, new Conn("3"))).isEmpty();
+    String second = tokenOf(resume(first, new QuietLink("1")));
+    String third = tokenOf(resume(second, new QuietLink("2")));
+    assertThat(resume(first, new QuietLink("3"))).isEmpty();
     assertThat(s.resumeTokens()).containsExactlyInAnyOrder(second, third);
   }
 
@@ -91,10 +79,10 @@ class LocalSessionsTest {
   void anEndedSessionKeepsNoTokenAndResumesNoMore() {
     Session s = sessions.create(principal());
     String first = s.resumeToken();
-    String second = tokenOf(resume(first, new Conn("1")));
+    String second = tokenOf(resume(first, new QuietLink("1")));
     sessions.remove(s);
-    assertThat(resume(first, new Conn("2"))).isEmpty();
-    assertThat(resume(second, new Conn("3"))).isEmpty();
+    assertThat(resume(first, new QuietLink("2"))).isEmpty();
+    assertThat(resume(second, new QuietLink("3"))).isEmpty();
     assertThat(sessions.indexedTokens()).isZero();
   }
 
@@ -116,7 +104,7 @@ class LocalSessionsTest {
                               // the newest seen, or the oldest listed: both may still be valid
                               List<String> listed = s.resumeTokens();
                               String t = i % 2 == 0 ? latest.get() : listed.get(listed.size() - 1);
-                              resume(t, new Conn(n + "/" + i))
+                              resume(t, new QuietLink(n + "/" + i))
                                   .ifPresent(r -> latest.set(r.resumed().token()));
                             }
                           } catch (Throwable e) {
@@ -133,7 +121,9 @@ class LocalSessionsTest {
     assertThat(sessions.indexedTokens())
         .as("tokens in the index: exactly those the session lists, none left behind")
         .isEqualTo(s.resumeTokens().size());
-    assertThat(resume(s.resumeTokens().get(0), new Conn("check"))).as("the newest").isPresent();
+    assertThat(resume(s.resumeTokens().get(0), new QuietLink("check")))
+        .as("the newest")
+        .isPresent();
   }
 
   private static Principal principal() {

@@ -28,19 +28,7 @@ class SessionTest {
   }
 
   /** A link that only takes frames when asked. */
-  private static final Link LINK =
-      new Link() {
-        @Override
-        public void wake() {}
-
-        @Override
-        public void close(int code, String reason) {}
-
-        @Override
-        public String transport() {
-          return "test";
-        }
-      };
+  private static final Link LINK = new QuietLink("test");
 
   @Test
   void storedChatFillsAtMostHalfTheOutboxSoLiveTrafficStillFits() {

@@ -13,16 +13,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (the pad's push returns what the probe sets, as if the element downstream had refused it), then
  * counts down once a frame 5 s later passes. Per-frame Java is fine in a test.
  */
-final class RefuseOneFrame implements Probes.Callback {
+public final class RefuseOneFrame implements Probes.Callback {
   private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
   private static final int HANDLED = 4; // GST_PAD_PROBE_HANDLED
   private static final int NOT_NEGOTIATED = -4; // GST_FLOW_NOT_NEGOTIATED
   private static final long INFO_FLOW_RET = 40; // GstPadProbeInfo.ABI.abi.flow_ret (64-bit)
 
-  final CountDownLatch refused = new CountDownLatch(1);
-  final CountDownLatch fiveSecondsLater = new CountDownLatch(1);
-  volatile long refusedPts = -1;
-  final AtomicInteger frames = new AtomicInteger();
+  public final CountDownLatch refused = new CountDownLatch(1);
+  public final CountDownLatch fiveSecondsLater = new CountDownLatch(1);
+  public volatile long refusedPts = -1;
+  public final AtomicInteger frames = new AtomicInteger();
   private long firstPts = -1; // streaming thread only
 
   @Override
