@@ -18,8 +18,8 @@ import org.freedesktop.gstreamer.Pad;
  * returns those while it runs.
  */
 final class FlowGuard {
-  /** GST_FLOW_NOT_NEGOTIATED: this and lower (ERROR, NOT_SUPPORTED, ...) are refusals. */
-  static final int REFUSED = -4;
+  private static final int OK = 0; // GST_FLOW_OK
+  private static final int FLUSHING = -2; // GST_FLOW_FLUSHING
 
   private FlowGuard() {}
 
@@ -33,6 +33,16 @@ final class FlowGuard {
     Natives.GstLib.INSTANCE.gst_util_set_object_arg(
         org.freedesktop.gstreamer.glib.Natives.getRawPointer(guard), "convert-to", "ok");
     return guard;
+  }
+
+  /**
+   * Whether a guard whose last push returned {@code flow} has stopped pushing: errorignore 1.22
+   * latches on anything but OK. FLUSHING is left out: the guard is not running yet (or any more),
+   * or a flush is passing (its end re-arms the guard); a FLUSHING answer from downstream is not
+   * converted and stops the source's branch anyway, which a re-arm cannot mend.
+   */
+  static boolean latched(int flow) {
+    return flow != OK && flow != FLUSHING;
   }
 
   /** What the guard's last push out of {@code out} (its src pad) returned (a GstFlowReturn). */

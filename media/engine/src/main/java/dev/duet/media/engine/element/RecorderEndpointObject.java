@@ -539,11 +539,12 @@ public final class RecorderEndpointObject extends MediaElement {
    * drops that kind's frames, still answering OK to the source, until its sink pad is marked for
    * reconfiguration. One native read per kind and tick; nothing per frame.
    *
-   * <p>Only refusals count (NOT_NEGOTIATED, ERROR, NOT_SUPPORTED and worse): a pad that never
-   * pushed reads FLUSHING, and a push still blocked in the muxer has not returned yet. A refusal
-   * must be seen on two ticks in a row, so a file error (raised on the bus, and so a little later)
-   * has made the recording failed first: a failed recording is stopping and is left alone. A kind
-   * refused again after {@link #MAX_REARMS} re-arms in a row is given up, with a warning.
+   * <p>Any return that latched errorignore counts ({@link FlowGuard#latched}); a push still blocked
+   * in the muxer has not returned yet, and a re-arm no frame has used yet (a quiet source) is not
+   * counted again. A refusal must be seen on two ticks in a row, so a file error (raised on the
+   * bus, and so a little later) has made the recording failed first: a failed recording is stopping
+   * and is left alone. A kind refused again after {@link #MAX_REARMS} re-arms in a row is given up,
+   * with a warning.
    */
   @Override
   protected void onWatchdogTick(long now) {
@@ -563,10 +564,13 @@ public final class RecorderEndpointObject extends MediaElement {
 
   private void rearmRefused(Recording r) {
     for (MediaKind k : r.ghosts.keySet()) {
+      if (FlowGuard.rearmPending(branches.get(k).guardIn())) {
+        continue; // no frame since the last re-arm
+      }
       int flow = lastFlow(branches.get(k));
       boolean refusedTwice;
       synchronized (lock) {
-        if (flow > FlowGuard.REFUSED) {
+        if (!FlowGuard.latched(flow)) {
           r.refusedOnLastTick.remove(k);
           if (flow == 0) {
             r.rearms.remove(k); // pushes are accepted again
@@ -901,7 +905,7 @@ public final class RecorderEndpointObject extends MediaElement {
     }
     for (MediaKind k : r.ghosts.keySet()) {
       int flow = lastFlow(branches.get(k));
-      if (flow <= FlowGuard.REFUSED) {
+      if (FlowGuard.latched(flow)) {
         LOG.warn(
             "{}: the recording {} answered {} to its last {} frame",
             id(),

@@ -79,6 +79,7 @@ public final class WebRtcEndpointObject extends MediaElement {
   private boolean gatherRequested; // lock
   private boolean gatheringDone; // lock
   private boolean gatheringDoneRaised; // lock
+  private boolean flushing; // lock: gatherCandidates is raising the candidates found before it
   private final List<JsonObject> pendingLocal = new ArrayList<>(); // lock
   private SdpText localSdpText = new SdpText(List.of()); // lock
   private String localSdp = ""; // lock
@@ -474,16 +475,20 @@ public final class WebRtcEndpointObject extends MediaElement {
 
   private void gatherCandidates() {
     List<JsonObject> flush;
-    boolean done;
     synchronized (lock) {
       gatherRequested = true;
       flush = List.copyOf(pendingLocal);
       pendingLocal.clear();
-      done = gatheringDone && !gatheringDoneRaised;
-      gatheringDoneRaised |= done;
+      flushing = true; // IceGatheringDone is raised after these, here (see onGatheringState)
     }
     for (JsonObject c : flush) {
       raise("IceCandidateFound", c);
+    }
+    boolean done;
+    synchronized (lock) {
+      flushing = false;
+      done = gatheringDone && !gatheringDoneRaised;
+      gatheringDoneRaised |= done;
     }
     if (done) {
       raise("IceGatheringDone", new JsonObject());
@@ -624,8 +629,6 @@ public final class WebRtcEndpointObject extends MediaElement {
     }
   }
 
-  private static final int FLUSHING = -2; // GST_FLOW_FLUSHING
-
   /** How long after a refusal the first re-arm comes; each one in a row waits twice as long. */
   private static final long REARM_FIRST_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
@@ -659,8 +662,7 @@ public final class WebRtcEndpointObject extends MediaElement {
         return; // no frame since the last re-arm (a keyframe still awaited, a quiet source)
       }
       int flow = FlowGuard.lastFlow(out);
-      // errorignore latches on anything but OK; FLUSHING is a pad that never pushed or a flush.
-      if (flow == 0 || flow == FLUSHING) {
+      if (!FlowGuard.latched(flow)) {
         if (flow == 0 && rearms > 0) {
           LOG.info("{}: its {} input takes frames again", id(), kind.sdpName());
           rearms = 0;
@@ -842,7 +844,8 @@ public final class WebRtcEndpointObject extends MediaElement {
     boolean raiseNow;
     synchronized (lock) {
       gatheringDone = true;
-      raiseNow = gatherRequested && !gatheringDoneRaised;
+      // While gatherCandidates raises the candidates found before it, it raises Done after them.
+      raiseNow = gatherRequested && !flushing && !gatheringDoneRaised;
       gatheringDoneRaised |= raiseNow;
     }
     if (raiseNow) {

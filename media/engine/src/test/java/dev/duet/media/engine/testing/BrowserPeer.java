@@ -74,8 +74,13 @@ public final class BrowserPeer implements AutoCloseable {
     // so does this, until the page is connected.
     int sent = x.toPage();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!List.of("connected", "completed").contains(async("return await window.iceState();"))
-        && System.nanoTime() < deadline) {
+    Object state;
+    while (!List.of("connected", "completed")
+        .contains(state = async("return await window.iceState();"))) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "the page's ICE is " + state + " after 20 s, with " + sent + " endpoint candidates");
+      }
       List<Map<String, Object>> late = events.candidatesFrom(sent);
       if (!late.isEmpty()) {
         async("return await window.addCandidates(arguments[0]);", late);
