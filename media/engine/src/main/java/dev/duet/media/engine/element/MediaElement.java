@@ -64,7 +64,20 @@ public abstract class MediaElement extends MediaObject {
       flowIn.put(k, new Flow());
       flowOut.put(k, new Flow());
     }
-    WATCHED.add(this);
+  }
+
+  /**
+   * Puts a fully built element under the flow watchdog; its pipeline does, when it adopts it at the
+   * end of the element's constructor (one that throws is never watched, and a tick never sees a
+   * half-built element).
+   */
+  static void watch(MediaElement element) {
+    WATCHED.add(element);
+  }
+
+  /** The elements under the flow watchdog now (for tests). */
+  static List<MediaElement> watched() {
+    return List.copyOf(WATCHED);
   }
 
   @Override

@@ -118,6 +118,7 @@ public final class MediaPipelineObject extends MediaObject {
 
   void adopt(MediaElement child) {
     children.add(child);
+    MediaElement.watch(child);
   }
 
   public List<MediaElement> children() {

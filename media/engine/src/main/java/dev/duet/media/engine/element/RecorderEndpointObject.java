@@ -548,9 +548,6 @@ public final class RecorderEndpointObject extends MediaElement {
    */
   @Override
   protected void onWatchdogTick(long now) {
-    if (lock == null) {
-      return; // registered by MediaElement's constructor, before this one has run
-    }
     Recording r;
     synchronized (lock) {
       r = current;

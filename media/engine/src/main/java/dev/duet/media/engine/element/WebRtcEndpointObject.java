@@ -621,9 +621,6 @@ public final class WebRtcEndpointObject extends MediaElement {
    */
   @Override
   protected void onWatchdogTick(long now) {
-    if (inputGuards == null) {
-      return; // registered by MediaElement's constructor, before this one has run
-    }
     for (InputGuard g : inputGuards.values()) {
       g.check(now);
     }
