@@ -73,6 +73,9 @@ public abstract class MediaElement extends MediaObject {
    */
   static void watch(MediaElement element) {
     WATCHED.add(element);
+    if (element.released) {
+      WATCHED.remove(element); // released meanwhile (release sets the flag, then removes)
+    }
   }
 
   /** The elements under the flow watchdog now (for tests). */

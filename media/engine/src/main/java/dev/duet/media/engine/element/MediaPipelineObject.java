@@ -50,6 +50,7 @@ public final class MediaPipelineObject extends MediaObject {
   private final java.util.Set<Probes.Callback> pendingUnlinks =
       java.util.concurrent.ConcurrentHashMap.newKeySet(); // keeps idle-probe callbacks alive
   private volatile boolean latencyStats;
+  private volatile boolean released;
 
   public MediaPipelineObject(EngineContext context) {
     super(Optional.empty(), "MediaPipeline", context.events());
@@ -116,9 +117,17 @@ public final class MediaPipelineObject extends MediaObject {
     return gst;
   }
 
+  /**
+   * Takes a newly built element as this pipeline's child and puts it under the flow watchdog. One
+   * adopted while the pipeline is being released is released here: whichever of the two removes it
+   * from {@link #children} releases it.
+   */
   void adopt(MediaElement child) {
+    MediaElement.watch(child); // first: whoever releases the child also takes it off the list
     children.add(child);
-    MediaElement.watch(child);
+    if (released && children.remove(child)) {
+      child.release();
+    }
   }
 
   public List<MediaElement> children() {
@@ -343,14 +352,17 @@ public final class MediaPipelineObject extends MediaObject {
 
   @Override
   public void release() {
+    released = true;
     for (MediaElement child : List.copyOf(children)) {
+      if (!children.remove(child)) {
+        continue; // released by adopt
+      }
       try {
         child.release();
       } catch (RuntimeException e) {
         LOG.warn("release of {} failed", child.id(), e);
       }
     }
-    children.clear();
     try {
       onGraph(
           () -> {

@@ -481,14 +481,17 @@ public final class WebRtcEndpointObject extends MediaElement {
       pendingLocal.clear();
       flushing = true; // IceGatheringDone is raised after these, here (see onGatheringState)
     }
-    for (JsonObject c : flush) {
-      raise("IceCandidateFound", c);
-    }
     boolean done;
-    synchronized (lock) {
-      flushing = false;
-      done = gatheringDone && !gatheringDoneRaised;
-      gatheringDoneRaised |= done;
+    try {
+      for (JsonObject c : flush) {
+        raise("IceCandidateFound", c);
+      }
+    } finally {
+      synchronized (lock) {
+        flushing = false;
+        done = gatheringDone && !gatheringDoneRaised;
+        gatheringDoneRaised |= done;
+      }
     }
     if (done) {
       raise("IceGatheringDone", new JsonObject());
