@@ -738,14 +738,26 @@ public final class WebRtcEndpointObject extends MediaElement {
     tee.syncStateWithParent();
     Pad src = depay.getStaticPad("src");
     watchFlowIn(kind, src);
+    // Nothing passes the tee, not even its stream-start, caps and segment, until the sinks that
+    // wait for this stream are linked to it on the graph thread: a tee pad requested while the
+    // segment went through missed it, and a recording's muxer fed without one wrote nothing (one
+    // full-suite run). A release while this waits flushes the pad, which ends the wait.
+    Pad teeSink = tee.getStaticPad("sink");
+    Probes.Callback hold = (p, info, data) -> Probes.OK;
+    keepAlive.add(hold);
+    long held = Probes.add(teeSink, Probes.BLOCK_DOWNSTREAM, hold);
     pad.link(depay.getStaticPad("sink"));
     synchronized (depaySrc) {
       depaySrc.put(kind, src);
     }
     pipeline.post(
         () -> {
-          if (!isReleased()) {
-            publishTap(kind, new Tap(tee, codec.get().encodingName));
+          try {
+            if (!isReleased()) {
+              publishTap(kind, new Tap(tee, codec.get().encodingName));
+            }
+          } finally {
+            Probes.remove(teeSink, held);
           }
         });
   }
