@@ -70,6 +70,7 @@ public final class WebRtcEndpointObject extends MediaElement {
   private final List<Object> keepAlive = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<MediaKind, InputGuard> inputGuards =
       new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Set<Hold> holds = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final List<Long> handlerIds = new ArrayList<>();
 
   private final Object lock = new Object();
@@ -741,11 +742,13 @@ public final class WebRtcEndpointObject extends MediaElement {
     // Nothing passes the tee, not even its stream-start, caps and segment, until the sinks that
     // wait for this stream are linked to it on the graph thread: a tee pad requested while the
     // segment went through missed it, and a recording's muxer fed without one wrote nothing (one
-    // full-suite run). A release while this waits flushes the pad, which ends the wait.
-    Pad teeSink = tee.getStaticPad("sink");
-    Probes.Callback hold = (p, info, data) -> Probes.OK;
-    keepAlive.add(hold);
-    long held = Probes.add(teeSink, Probes.BLOCK_DOWNSTREAM, hold);
+    // full-suite run). A release lets go of the hold first (beforeRelease): its graph task would
+    // otherwise wait for this thread, held here, before the hold's own task could run.
+    Hold held = new Hold(tee.getStaticPad("sink"));
+    holds.add(held);
+    if (isReleased()) {
+      held.letGo(holds); // released meanwhile, perhaps after beforeRelease looked
+    }
     pad.link(depay.getStaticPad("sink"));
     synchronized (depaySrc) {
       depaySrc.put(kind, src);
@@ -757,9 +760,38 @@ public final class WebRtcEndpointObject extends MediaElement {
               publishTap(kind, new Tap(tee, codec.get().encodingName));
             }
           } finally {
-            Probes.remove(teeSink, held);
+            held.letGo(holds);
           }
         });
+  }
+
+  /** The blocking probe's callback: blocks (OK keeps a blocking probe in place). */
+  private static final Probes.Callback HOLD = (p, info, data) -> Probes.OK;
+
+  /** A blocking probe on a new tee's sink pad (see onPadAdded). */
+  private static final class Hold {
+    private final Pad pad;
+    private final long id;
+
+    Hold(Pad pad) {
+      this.pad = pad;
+      this.id = Probes.add(pad, Probes.BLOCK_DOWNSTREAM, HOLD);
+    }
+
+    /** Removes the probe, once: whoever takes the hold out of {@code holds} removes it. */
+    void letGo(java.util.Set<Hold> holds) {
+      if (holds.remove(this)) {
+        Probes.remove(pad, id);
+      }
+    }
+  }
+
+  /** Lets every stream still held go, so release's graph task never waits for a held thread. */
+  @Override
+  protected void beforeRelease() {
+    for (Hold h : List.copyOf(holds)) {
+      h.letGo(holds);
+    }
   }
 
   /**

@@ -23,7 +23,7 @@ public final class Probes {
 
   public static final int EVENT_UPSTREAM = 1 << 7;
 
-  /** Blocks buffers and serialized downstream events (GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM). */
+  /** Blocks buffers and downstream events, flushes aside (GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM). */
   public static final int BLOCK_DOWNSTREAM = (1 << 1) | BUFFER | BUFFER_LIST | EVENT_DOWNSTREAM;
 
   /** GstPadProbeReturn values. */
