@@ -67,7 +67,6 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
       Executors.newSingleThreadScheduledExecutor(Threads.daemon("duet-http-transport-timers"));
   private final Set<SseLink> streams = ConcurrentHashMap.newKeySet();
   private final Set<PollLink> pollers = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
 
   public HttpTransports(
       Config config, Authenticator auth, Switchboard switchboard, Metrics metrics) {
@@ -187,7 +186,7 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
    * before this one was added (a connection that raced the stop).
    */
   private void closeIfClosed(dev.duet.signaling.session.Link link) {
-    if (closed) {
+    if (timers.isShutdown()) { // close() shuts the timers before it goes through the links
       link.close(GOING_AWAY, "server shutting down");
     }
   }
@@ -421,8 +420,7 @@ public final class HttpTransports extends Handler.Abstract implements AutoClosea
 
   @Override
   public void close() {
-    closed = true; // first: a link registered from now on closes itself (closeIfClosed)
-    timers.shutdownNow();
+    timers.shutdownNow(); // first: a link registered from now on closes itself (closeIfClosed)
     for (SseLink s : streams) {
       try {
         s.close(GOING_AWAY, "server shutting down");
